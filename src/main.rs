@@ -1,0 +1,122 @@
+//! The `credgate` command line: `run`, `check`, `schema`, `gen-key`, `hash-key`.
+
+#![forbid(unsafe_code)]
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use base64::Engine;
+use clap::{Parser, Subcommand};
+use credgate::config::Config;
+use credgate::identity::KeyHash;
+use credgate::server::{build, ServerOptions};
+use credgate::state::State;
+
+#[derive(Parser)]
+#[command(name = "credgate", version, about = "A credential broker for AI agents", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the proxy and admin listeners.
+    Run {
+        /// Path of proxy.yaml.
+        #[arg(short, long, default_value = "proxy.yaml", env = "CREDGATE_CONFIG")]
+        config: PathBuf,
+    },
+    /// Validate proxy.yaml and every route file; exit non-zero on any error.
+    Check {
+        #[arg(short, long, default_value = "proxy.yaml", env = "CREDGATE_CONFIG")]
+        config: PathBuf,
+    },
+    /// Print the JSON Schema of proxy.yaml and of route files (for editors).
+    Schema,
+    /// Generate a new agent key; prints the key (give it to the agent) and its hash (for proxy.yaml).
+    GenKey,
+    /// Read an agent key or admin token on stdin and print its hash for proxy.yaml.
+    HashKey,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    match cli.command {
+        Command::Run { config } => {
+            pingora::tls::install_default_crypto_provider();
+            let state = match State::load(&config) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("credgate: not starting: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let cfg = state.config();
+            log::info!(
+                "credgate {} serving proxy on {} and admin on {} ({} routes, {} agents)",
+                env!("CARGO_PKG_VERSION"),
+                cfg.listen_proxy,
+                cfg.listen_admin,
+                cfg.routes.len(),
+                cfg.agents.names().count()
+            );
+            drop(cfg);
+            build(state, &ServerOptions::default()).run_forever()
+        }
+        Command::Check { config } => match Config::load(&config) {
+            Ok(cfg) => {
+                let mut handles: Vec<_> = cfg.routes.iter().collect();
+                handles.sort_by(|a, b| a.handle.cmp(&b.handle));
+                for r in &handles {
+                    for w in r.credential.check() {
+                        println!("warning: {}: handle {}: {w}", r.file.display(), r.handle);
+                    }
+                }
+                println!(
+                    "ok: {} is valid ({} routes, {} agents)",
+                    config.display(),
+                    handles.len(),
+                    cfg.agents.names().count()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprint!("{e}");
+                ExitCode::from(1)
+            }
+        },
+        Command::Schema => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&credgate::config::json_schema()).unwrap_or_default()
+            );
+            ExitCode::SUCCESS
+        }
+        Command::GenKey => {
+            let mut bytes = [0u8; 32];
+            if getrandom::fill(&mut bytes).is_err() {
+                eprintln!("credgate: the operating system's random source failed");
+                return ExitCode::from(1);
+            }
+            let key = format!(
+                "cgk_{}",
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+            );
+            println!("key:        {key}");
+            println!("key_sha256: {}", KeyHash::of(key.as_bytes()).to_hex());
+            ExitCode::SUCCESS
+        }
+        Command::HashKey => {
+            let mut key = String::new();
+            if std::io::stdin().read_to_string(&mut key).is_err() {
+                eprintln!("credgate: cannot read the key from stdin");
+                return ExitCode::from(1);
+            }
+            println!("{}", KeyHash::of(key.trim().as_bytes()).to_hex());
+            ExitCode::SUCCESS
+        }
+    }
+}

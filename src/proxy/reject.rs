@@ -1,0 +1,168 @@
+//! Every way credgate refuses a request, mapped to a status and a short reason label in one
+//! exhaustive `match`. The JSON body an agent gets says what happened and what to do, and never
+//! anything secret (no credential, no Vault path, no upstream error text).
+
+use serde::Serialize;
+
+use crate::creds::CredError;
+use crate::identity::AuthFailure;
+use crate::target::TargetError;
+
+/// A refusal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rejection {
+    Auth(AuthFailure),
+    AuthRateLimited,
+    BadTarget(TargetError),
+    BadHandle,
+    NoHandle,
+    UnknownHandle,
+    DestinationNotBound,
+    NoDefaultHost,
+    /// A policy denial: reason label, rule name, rule message.
+    Policy {
+        reason: &'static str,
+        message: Option<String>,
+    },
+    Credential(CredError),
+    CredentialNotInjectable,
+    PrivateAddress,
+    DnsFailure,
+    UpstreamUnreachable,
+    UpstreamTls,
+    UpstreamTimeout,
+    UpstreamConnectTimeout,
+    UndecodableEncoding,
+    Internal,
+}
+
+impl Rejection {
+    pub fn status(&self) -> u16 {
+        match self {
+            Rejection::Auth(_) => 407,
+            Rejection::AuthRateLimited => 429,
+            Rejection::BadTarget(_) | Rejection::BadHandle | Rejection::NoDefaultHost => 400,
+            Rejection::NoHandle
+            | Rejection::UnknownHandle
+            | Rejection::DestinationNotBound
+            | Rejection::Policy { .. }
+            | Rejection::PrivateAddress => 403,
+            Rejection::Credential(CredError::Refused(_)) => 502,
+            Rejection::Credential(CredError::Unavailable(_) | CredError::Timeout) => 503,
+            Rejection::CredentialNotInjectable
+            | Rejection::DnsFailure
+            | Rejection::UpstreamUnreachable
+            | Rejection::UpstreamTls
+            | Rejection::UndecodableEncoding => 502,
+            Rejection::UpstreamTimeout | Rejection::UpstreamConnectTimeout => 504,
+            Rejection::Internal => 500,
+        }
+    }
+
+    /// The reason label (JSON `reason`, audit `reason`).
+    pub fn label(&self) -> &'static str {
+        match self {
+            Rejection::Auth(f) => f.label(),
+            Rejection::AuthRateLimited => "auth_rate_limited",
+            Rejection::BadTarget(t) => t.label(),
+            Rejection::BadHandle => "malformed_handle",
+            Rejection::NoHandle => "no_handle",
+            Rejection::UnknownHandle => "unknown_handle",
+            Rejection::DestinationNotBound => "destination_not_bound",
+            Rejection::NoDefaultHost => "reverse_mode_needs_exact_host",
+            Rejection::Policy { reason, .. } => reason,
+            Rejection::Credential(CredError::Unavailable(_)) => "credential_unavailable",
+            Rejection::Credential(CredError::Refused(_)) => "credential_refused",
+            Rejection::Credential(CredError::Timeout) => "credential_timeout",
+            Rejection::CredentialNotInjectable => "credential_not_injectable",
+            Rejection::PrivateAddress => "private_address_refused",
+            Rejection::DnsFailure => "upstream_dns_failure",
+            Rejection::UpstreamUnreachable => "upstream_unreachable",
+            Rejection::UpstreamTls => "upstream_tls_error",
+            Rejection::UpstreamTimeout => "upstream_timeout",
+            Rejection::UpstreamConnectTimeout => "upstream_connect_timeout",
+            Rejection::UndecodableEncoding => "undecodable_content_encoding",
+            Rejection::Internal => "internal_error",
+        }
+    }
+
+    /// A sentence for the agent's developer.
+    pub fn message(&self) -> String {
+        match self {
+            Rejection::Auth(AuthFailure::Missing) => {
+                "proxy authentication required: set HTTP_PROXY=http://AGENT:KEY@host:port".into()
+            }
+            Rejection::Auth(AuthFailure::Malformed) => {
+                "Proxy-Authorization must be Basic base64(AGENT:KEY)".into()
+            }
+            Rejection::Auth(AuthFailure::BadCredentials) => "unknown agent or wrong key".into(),
+            Rejection::AuthRateLimited => {
+                "too many failed authentications from this address; retry in a minute".into()
+            }
+            Rejection::BadTarget(_) => {
+                "the request target is ambiguous or malformed; send a plain, normalized path".into()
+            }
+            Rejection::BadHandle => "X-Cred-Handle is not a valid handle name".into(),
+            Rejection::NoHandle => {
+                "no credential handle: send X-Cred-Handle, or put the handle where the SDK puts its API key".into()
+            }
+            Rejection::UnknownHandle => "no route defines this handle".into(),
+            Rejection::DestinationNotBound => {
+                "this handle is not bound to the requested host and port; the request was not forwarded".into()
+            }
+            Rejection::NoDefaultHost => {
+                "this handle's route has only wildcard hosts; use it through HTTP_PROXY with a full URL".into()
+            }
+            Rejection::Policy { reason, message } => match (message, *reason) {
+                (Some(m), _) => m.clone(),
+                (None, "agent_not_allowed") => "this agent may not use this handle".into(),
+                (None, "no_matching_rule") => {
+                    "no rule of this handle's route allows this method and path".into()
+                }
+                (None, _) => "denied by a rule of this handle's route".into(),
+            },
+            Rejection::Credential(e) => e.to_string(),
+            Rejection::CredentialNotInjectable => {
+                "the credential contains characters that cannot be sent in a header".into()
+            }
+            Rejection::PrivateAddress => {
+                "the upstream resolved to a private or loopback address, which this route does not allow".into()
+            }
+            Rejection::DnsFailure => "the upstream host name did not resolve".into(),
+            Rejection::UpstreamUnreachable => "could not connect to the upstream".into(),
+            Rejection::UpstreamTls => "TLS with the upstream failed (certificate or handshake)".into(),
+            Rejection::UpstreamTimeout => "the upstream did not answer in time".into(),
+            Rejection::UpstreamConnectTimeout => "connecting to the upstream timed out".into(),
+            Rejection::UndecodableEncoding => {
+                "the upstream used a content encoding credgate cannot scan; the response was withheld".into()
+            }
+            Rejection::Internal => "internal error".into(),
+        }
+    }
+
+    /// The JSON body.
+    pub fn body(&self, handle: Option<&str>, request_id: &str) -> Vec<u8> {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            error: &'a str,
+            reason: &'a str,
+            message: String,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            handle: Option<&'a str>,
+            request_id: &'a str,
+        }
+        let status = self.status();
+        let error = http::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("error");
+        serde_json::to_vec(&Body {
+            error,
+            reason: self.label(),
+            message: self.message(),
+            handle,
+            request_id,
+        })
+        .unwrap_or_default()
+    }
+}
