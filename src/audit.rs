@@ -60,7 +60,9 @@ pub struct AuditLog {
 
 impl std::fmt::Debug for AuditLog {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuditLog").field("sink", &self.sink).finish()
+        f.debug_struct("AuditLog")
+            .field("sink", &self.sink)
+            .finish()
     }
 }
 
@@ -74,7 +76,9 @@ impl AuditLog {
                         std::fs::create_dir_all(dir)?;
                     }
                 }
-                Some(Box::new(OpenOptions::new().create(true).append(true).open(p)?))
+                Some(Box::new(
+                    OpenOptions::new().create(true).append(true).open(p)?,
+                ))
             }
             AuditSink::Off => None,
         };
@@ -99,7 +103,10 @@ impl AuditLog {
                 AuditSink::File(_) => "file",
                 AuditSink::Off => "off",
             };
-            self.metrics.audit_write_errors.with_label_values(&[sink]).inc();
+            self.metrics
+                .audit_write_errors
+                .with_label_values(&[sink])
+                .inc();
             log::error!("audit line for request {} not written: {e}", rec.request_id);
         }
     }
@@ -109,6 +116,9 @@ impl AuditLog {
 mod tests {
     #[test]
     fn query_values_are_redacted() {
-        assert_eq!(super::redact_query("a=1&key=sk_live_x&flag"), "a=*&key=*&flag");
+        assert_eq!(
+            super::redact_query("a=1&key=sk_live_x&flag"),
+            "a=*&key=*&flag"
+        );
     }
 }

@@ -301,9 +301,15 @@ impl Config {
         };
 
         let timeouts = Timeouts {
-            connect: raw.upstream.connect_timeout.unwrap_or(Duration::from_secs(5)),
+            connect: raw
+                .upstream
+                .connect_timeout
+                .unwrap_or(Duration::from_secs(5)),
             read: raw.upstream.read_timeout.unwrap_or(Duration::from_secs(60)),
-            write: raw.upstream.write_timeout.unwrap_or(Duration::from_secs(60)),
+            write: raw
+                .upstream
+                .write_timeout
+                .unwrap_or(Duration::from_secs(60)),
             idle: raw.upstream.idle_timeout.unwrap_or(Duration::from_secs(60)),
         };
         for (name, d) in [
@@ -423,8 +429,7 @@ fn parse_key_hash(file: &Path, field: &str, v: &str) -> Result<KeyHash, ConfigEr
 fn valid_agent_name(n: &str) -> bool {
     !n.is_empty()
         && n.len() <= 64
-        && n
-            .bytes()
+        && n.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
 }
 

@@ -192,7 +192,11 @@ mod tests {
     fn authenticates_by_hashed_key() {
         let agents = Agents::new(vec![Agent::new("bot", KeyHash::of(b"k1"))]);
         assert_eq!(
-            agents.authenticate(Some(&header("bot", "k1"))).unwrap().name.as_ref(),
+            agents
+                .authenticate(Some(&header("bot", "k1")))
+                .unwrap()
+                .name
+                .as_ref(),
             "bot"
         );
         let cases: [(Option<Vec<u8>>, AuthFailure); 5] = [

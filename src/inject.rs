@@ -9,7 +9,11 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use crate::creds::{ExposeSecret, SecretString};
 
 /// Query values are encoded with everything but unreserved characters escaped.
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// A validated injection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +44,10 @@ impl Injection {
     }
 
     /// The header value to set, marked sensitive; `None` for query injection.
-    pub fn header_value(&self, secret: &SecretString) -> Result<Option<HeaderValue>, InvalidSecret> {
+    pub fn header_value(
+        &self,
+        secret: &SecretString,
+    ) -> Result<Option<HeaderValue>, InvalidSecret> {
         let s = secret.expose_secret();
         let v = match self {
             Injection::Bearer => format!("Bearer {s}"),
@@ -150,9 +157,15 @@ mod tests {
             param: "api_key".into(),
         };
         assert_eq!(
-            inj.query(Some("q=1&api_key=HANDLE&x=2"), &secret("a b&c")).as_deref(),
+            inj.query(Some("q=1&api_key=HANDLE&x=2"), &secret("a b&c"))
+                .as_deref(),
             Some("q=1&x=2&api_key=a%20b%26c")
         );
-        assert_eq!(Injection::Bearer.query(Some("q=1"), &secret("s")).as_deref(), Some("q=1"));
+        assert_eq!(
+            Injection::Bearer
+                .query(Some("q=1"), &secret("s"))
+                .as_deref(),
+            Some("q=1")
+        );
     }
 }

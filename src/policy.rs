@@ -54,16 +54,20 @@ pub fn decide(route: &Route, agent: &str, method: &Method, path: &str) -> Decisi
             message: None,
         };
     }
-    let (outcome, reason, rule, message) = match route.rules.iter().find(|r| r.matches(method, path)) {
-        Some(r) => match r.action {
-            Action::Allow => (Outcome::Allow, "rule_allow", Some(r.name.clone()), None),
-            // `approve` is refused at load time; treat it as deny should it ever get here.
-            Action::Deny | Action::Approve => {
-                (Outcome::Deny, "rule_deny", Some(r.name.clone()), r.reason.clone())
-            }
-        },
-        None => (Outcome::Deny, "no_matching_rule", None, None),
-    };
+    let (outcome, reason, rule, message) =
+        match route.rules.iter().find(|r| r.matches(method, path)) {
+            Some(r) => match r.action {
+                Action::Allow => (Outcome::Allow, "rule_allow", Some(r.name.clone()), None),
+                // `approve` is refused at load time; treat it as deny should it ever get here.
+                Action::Deny | Action::Approve => (
+                    Outcome::Deny,
+                    "rule_deny",
+                    Some(r.name.clone()),
+                    r.reason.clone(),
+                ),
+            },
+            None => (Outcome::Deny, "no_matching_rule", None, None),
+        };
     let outcome = match (outcome, route.mode) {
         (Outcome::Deny, Mode::Report) => Outcome::WouldDeny,
         (o, _) => o,

@@ -68,29 +68,49 @@ impl CredgateProxy {
         ctx.rejection = Some(rej);
         session.set_keepalive(None);
         session.write_response_header(Box::new(resp), false).await?;
-        session.write_response_body(Some(Bytes::from(body)), true).await?;
+        session
+            .write_response_body(Some(Bytes::from(body)), true)
+            .await?;
         Ok(true)
     }
 
     /// Runs the checks of `request_filter`; `Err` is the refusal to send.
-    async fn admit(&self, session: &mut Session, ctx: &mut Ctx) -> std::result::Result<(), Rejection> {
+    async fn admit(
+        &self,
+        session: &mut Session,
+        ctx: &mut Ctx,
+    ) -> std::result::Result<(), Rejection> {
         let cfg = self.state.config();
         ctx.config = Some(cfg.clone());
         let req = session.req_header();
 
         // 1. Who is asking. Failures per client address are limited against brute force.
-        let client_ip = session.client_addr().and_then(|a| a.as_inet()).map(|a| a.ip());
+        let client_ip = session
+            .client_addr()
+            .and_then(|a| a.as_inet())
+            .map(|a| a.ip());
         if let Some(ip) = client_ip {
             if self.state.limiter.is_blocked(ip) {
-                self.state.metrics.auth_failures.with_label_values(&["rate_limited"]).inc();
+                self.state
+                    .metrics
+                    .auth_failures
+                    .with_label_values(&["rate_limited"])
+                    .inc();
                 return Err(Rejection::AuthRateLimited);
             }
         }
-        let auth = req.headers.get(header::PROXY_AUTHORIZATION).map(|v| v.as_bytes());
+        let auth = req
+            .headers
+            .get(header::PROXY_AUTHORIZATION)
+            .map(|v| v.as_bytes());
         let agent = match cfg.agents.authenticate(auth) {
             Ok(a) => a.name.clone(),
             Err(f) => {
-                self.state.metrics.auth_failures.with_label_values(&[f.label()]).inc();
+                self.state
+                    .metrics
+                    .auth_failures
+                    .with_label_values(&[f.label()])
+                    .inc();
                 if let (Some(ip), true) = (client_ip, auth.is_some()) {
                     self.state.limiter.record_failure(ip);
                 }
@@ -99,6 +119,10 @@ impl CredgateProxy {
         };
         ctx.agent = Some(agent.clone());
 
+        if req.method == http::Method::CONNECT {
+            return Err(Rejection::ConnectNotSupported);
+        }
+
         // 2. What is asked for, normalized once; the normalized form is what is forwarded.
         let target = target::parse(req.raw_path()).map_err(Rejection::BadTarget)?;
         ctx.requested_host = target.authority.as_ref().map(|a| a.host.clone());
@@ -106,13 +130,19 @@ impl CredgateProxy {
 
         // 3. Which handle.
         let handle = find_handle(req, target.query.as_deref(), &cfg.routes)?;
-        let route = cfg.routes.get(&handle).cloned().ok_or(Rejection::UnknownHandle)?;
+        let route = cfg
+            .routes
+            .get(&handle)
+            .cloned()
+            .ok_or(Rejection::UnknownHandle)?;
         ctx.route = Some(route.clone());
 
         // 4. The handle goes only where its route binds it, whatever the mode.
         let host = match &target.authority {
             Some(a) => {
-                if !route.upstream.binds(&a.host) || (a.explicit_port && a.port != route.upstream.port) {
+                if !route.upstream.binds(&a.host)
+                    || (a.explicit_port && a.port != route.upstream.port)
+                {
                     return Err(Rejection::DestinationNotBound);
                 }
                 a.host.clone()
@@ -152,7 +182,13 @@ impl CredgateProxy {
             .cache
             .get(&key, &source, &mint, cfg.limits.credential_timeout)
             .await;
-        let labels = |result: &str| [route.handle.to_string(), source.kind().to_string(), result.to_string()];
+        let labels = |result: &str| {
+            [
+                route.handle.to_string(),
+                source.kind().to_string(),
+                result.to_string(),
+            ]
+        };
         let resolved = match resolved {
             Ok(r) => r,
             Err(e) => {
@@ -190,7 +226,9 @@ impl CredgateProxy {
                 .map(SecretString::from)
                 .collect()
         });
-        ctx.scrubber = Some(crate::scrub::StreamScrubber::new(self.state.live.snapshot()));
+        ctx.scrubber = Some(crate::scrub::StreamScrubber::new(
+            self.state.live.snapshot(),
+        ));
         ctx.credential = Some(resolved);
         Ok(())
     }
@@ -211,7 +249,11 @@ fn find_handle(
         return Ok(v.to_string());
     }
     let known = |s: &str| routes.get(s.trim()).map(|r| r.handle.to_string());
-    if let Some(v) = req.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(v) = req
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         if let Some((scheme, rest)) = v.trim().split_once(' ') {
             if scheme.eq_ignore_ascii_case("bearer") {
                 if let Some(h) = known(rest) {
@@ -249,7 +291,9 @@ fn find_handle(
 
 fn map_error(e: &Error) -> Option<Rejection> {
     Some(match e.etype() {
-        ErrorType::ConnectTimedout | ErrorType::TLSHandshakeTimedout => Rejection::UpstreamConnectTimeout,
+        ErrorType::ConnectTimedout | ErrorType::TLSHandshakeTimedout => {
+            Rejection::UpstreamConnectTimeout
+        }
         ErrorType::ReadTimedout | ErrorType::WriteTimedout => Rejection::UpstreamTimeout,
         ErrorType::TLSHandshakeFailure
         | ErrorType::InvalidCert
@@ -319,6 +363,10 @@ impl ProxyHttp for CredgateProxy {
         }
         let tls = up.scheme == Scheme::Https;
         let mut peer = HttpPeer::new(addr, tls, host.clone());
+        // Pingora's pool key ignores the CA store: without this a connection verified with one
+        // route's CA could be reused by a route that trusts only the system roots. One pool per
+        // route also keeps routes' credentials off each other's connections.
+        peer.group_key = route.pool_key;
         let o = &mut peer.options;
         o.connection_timeout = Some(up.connect_timeout.unwrap_or(cfg.timeouts.connect));
         o.total_connection_timeout = Some(up.connect_timeout.unwrap_or(cfg.timeouts.connect) * 2);
@@ -398,7 +446,12 @@ impl ProxyHttp for CredgateProxy {
         resp.remove_header(&header::CONTENT_LENGTH);
         let mut changed: Vec<(HeaderName, Vec<Vec<u8>>)> = Vec::new();
         for name in resp.headers.keys() {
-            let values: Vec<&[u8]> = resp.headers.get_all(name).iter().map(|v| v.as_bytes()).collect();
+            let values: Vec<&[u8]> = resp
+                .headers
+                .get_all(name)
+                .iter()
+                .map(|v| v.as_bytes())
+                .collect();
             let mut any = false;
             let mut out = Vec::with_capacity(values.len());
             for v in values {
@@ -478,7 +531,9 @@ impl ProxyHttp for CredgateProxy {
             .with_label_values(&[decision, handle, crate::metrics::status_class(status)])
             .inc();
         let elapsed = ctx.started.elapsed();
-        m.request_duration.with_label_values(&[decision]).observe(elapsed.as_secs_f64());
+        m.request_duration
+            .with_label_values(&[decision])
+            .observe(elapsed.as_secs_f64());
         if let Some(at) = ctx.upstream_header_at {
             m.upstream_duration
                 .with_label_values(&[handle])
@@ -552,7 +607,11 @@ impl ProxyHttp for CredgateProxy {
 
 /// `Host` for the upstream: the bound host, with the port when it is not the scheme's default.
 fn host_header(route: &Route, host: &str) -> String {
-    let h = if host.contains(':') { format!("[{host}]") } else { host.to_string() };
+    let h = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    };
     let up = &route.upstream;
     if up.port == up.scheme.default_port() {
         h

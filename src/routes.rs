@@ -245,6 +245,8 @@ pub struct Route {
     pub inject: Injection,
     pub mode: Mode,
     pub rules: Vec<Rule>,
+    /// Upstream connection pool key: connections are never shared between routes.
+    pub pool_key: u64,
 }
 
 /// All routes, by handle.
@@ -317,11 +319,7 @@ impl RouteTable {
         };
         let mut files: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.is_file()
-                    && p.extension()
-                        .is_some_and(|x| x == "yaml" || x == "yml")
-            })
+            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
             .collect();
         files.sort();
         let mut routes: Vec<Route> = Vec::new();
@@ -329,7 +327,12 @@ impl RouteTable {
             let text = match std::fs::read_to_string(&f) {
                 Ok(t) => t,
                 Err(e) => {
-                    errs.push(ConfigError::new(&f, ".", format!("cannot read: {e}"), "fix the file's permissions"));
+                    errs.push(ConfigError::new(
+                        &f,
+                        ".",
+                        format!("cannot read: {e}"),
+                        "fix the file's permissions",
+                    ));
                     continue;
                 }
             };
@@ -346,7 +349,11 @@ impl RouteTable {
                         errs.push(ConfigError::new(
                             &f,
                             "handle",
-                            format!("handle {} is already defined in {}", r.handle, prev.file.display()),
+                            format!(
+                                "handle {} is already defined in {}",
+                                r.handle,
+                                prev.file.display()
+                            ),
                             "give each route file its own handle, or merge the two files",
                         ));
                     } else {

@@ -35,7 +35,10 @@ pub struct ExactSet {
 impl std::fmt::Debug for ExactSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ExactSet")
-            .field("patterns", &self.ac.as_ref().map_or(0, |a| a.patterns_len()))
+            .field(
+                "patterns",
+                &self.ac.as_ref().map_or(0, |a| a.patterns_len()),
+            )
             .finish()
     }
 }
@@ -110,7 +113,9 @@ pub fn encoded_forms(value: &str) -> Vec<Vec<u8>> {
         STANDARD.encode(value).into_bytes(),
         STANDARD_NO_PAD.encode(value).into_bytes(),
         URL_SAFE_NO_PAD.encode(value).into_bytes(),
-        utf8_percent_encode(value, NON_ALPHANUMERIC).to_string().into_bytes(),
+        utf8_percent_encode(value, NON_ALPHANUMERIC)
+            .to_string()
+            .into_bytes(),
     ];
     if let Ok(json) = serde_json::to_string(value) {
         let inner = &json[1..json.len() - 1];
@@ -231,9 +236,7 @@ mod tests {
     use super::*;
 
     fn set(vals: &[&str]) -> Arc<ExactSet> {
-        Arc::new(ExactSet::new(
-            vals.iter().flat_map(|v| encoded_forms(v)),
-        ))
+        Arc::new(ExactSet::new(vals.iter().flat_map(|v| encoded_forms(v))))
     }
 
     fn run(set: &Arc<ExactSet>, chunks: &[&[u8]]) -> (Vec<u8>, u32) {
@@ -250,8 +253,10 @@ mod tests {
     #[test]
     fn every_split_of_a_secret_is_caught() {
         let secret = "sk_live_51HabcDEF/xyz+";
-        let body = format!(r#"{{"echo":"{secret}","b64":"{}","more":"text"}}"#,
-            base64::engine::general_purpose::STANDARD.encode(secret));
+        let body = format!(
+            r#"{{"echo":"{secret}","b64":"{}","more":"text"}}"#,
+            base64::engine::general_purpose::STANDARD.encode(secret)
+        );
         let s = set(&[secret]);
         let (whole, n) = run(&s, &[body.as_bytes()]);
         assert_eq!(n, 2);
@@ -288,11 +293,15 @@ mod tests {
     #[test]
     fn live_set_versions() {
         let live = LiveSecrets::new();
-        live.observe("k", 1, || vec![SecretString::from("secret-one".to_string())]);
+        live.observe("k", 1, || {
+            vec![SecretString::from("secret-one".to_string())]
+        });
         assert_eq!(live.snapshot().scrub_all(b"x secret-one").1, 1);
         // Same version: the closure is not even called.
         live.observe("k", 1, || panic!("must not rebuild"));
-        live.observe("k", 2, || vec![SecretString::from("secret-two".to_string())]);
+        live.observe("k", 2, || {
+            vec![SecretString::from("secret-two".to_string())]
+        });
         let s = live.snapshot();
         assert_eq!(s.scrub_all(b"secret-two").1, 1);
         assert_eq!(s.scrub_all(b"secret-one").1, 0);

@@ -45,16 +45,33 @@ pub fn build(state: Arc<State>, opts: &ServerOptions) -> Server {
     let mut server = Server::new_with_opt_and_conf(None, conf);
     server.bootstrap();
 
-    let mut proxy =
-        pingora::proxy::http_proxy_service(&server.configuration, CredgateProxy::new(state.clone()));
+    // CONNECT is let through to `request_filter` only so that it is refused there with a JSON
+    // reason and an audit line, instead of Pingora's bare 405.
+    let mut server_options = pingora::apps::HttpServerOptions::default();
+    server_options.allow_connect_method_proxying = true;
+    let mut proxy = pingora::proxy::ProxyServiceBuilder::new(
+        &server.configuration,
+        CredgateProxy::new(state.clone()),
+    )
+    .name("credgate proxy")
+    .server_options(server_options)
+    .build();
     proxy.add_tcp(&cfg.listen_proxy.to_string());
-    let mut admin = Service::new("credgate admin".to_string(), AdminApp { state: state.clone() });
+    let mut admin = Service::new(
+        "credgate admin".to_string(),
+        AdminApp {
+            state: state.clone(),
+        },
+    );
     admin.add_tcp(&cfg.listen_admin.to_string());
     admin.threads = Some(1);
     server.add_service(proxy);
     server.add_service(admin);
     if opts.reload_on_sighup {
-        server.add_service(background_service("reload on SIGHUP", SighupReload { state }));
+        server.add_service(background_service(
+            "reload on SIGHUP",
+            SighupReload { state },
+        ));
     }
     server
 }
@@ -67,7 +84,8 @@ struct SighupReload {
 #[async_trait]
 impl BackgroundService for SighupReload {
     async fn start(&self, mut shutdown: ShutdownWatch) {
-        let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+        let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
             log::error!("cannot listen for SIGHUP; reload through POST /admin/reload");
             return;
         };

@@ -48,8 +48,14 @@ impl State {
         let audit = AuditLog::open(&cfg.audit, metrics.clone()).map_err(LoadError::Audit)?;
         metrics.routes.set(cfg.routes.len() as i64);
         metrics.config_last_reload_success.set(unix_now());
-        metrics.config_reloads.with_label_values(&["success"]).inc_by(0);
-        metrics.config_reloads.with_label_values(&["error"]).inc_by(0);
+        metrics
+            .config_reloads
+            .with_label_values(&["success"])
+            .inc_by(0);
+        metrics
+            .config_reloads
+            .with_label_values(&["error"])
+            .inc_by(0);
         Ok(Arc::new(Self {
             config_path: path.to_path_buf(),
             cache: CredentialCache::new(cfg.limits.credential_cache_entries),
@@ -76,10 +82,15 @@ impl State {
     pub fn reload(&self) -> Result<Vec<String>, LoadError> {
         let result = self.try_reload();
         let label = if result.is_ok() { "success" } else { "error" };
-        self.metrics.config_reloads.with_label_values(&[label]).inc();
+        self.metrics
+            .config_reloads
+            .with_label_values(&[label])
+            .inc();
         match &result {
             Ok(_) => log::info!("configuration reloaded from {}", self.config_path.display()),
-            Err(e) => log::error!("configuration reload failed, keeping the last good configuration: {e}"),
+            Err(e) => {
+                log::error!("configuration reload failed, keeping the last good configuration: {e}")
+            }
         }
         result
     }
@@ -89,13 +100,15 @@ impl State {
         let old = self.config();
         let mut warnings = Vec::new();
         if new.listen_proxy != old.listen_proxy || new.listen_admin != old.listen_admin {
-            warnings.push("listener addresses changed: they take effect after a restart".to_string());
+            warnings
+                .push("listener addresses changed: they take effect after a restart".to_string());
         }
         if new.threads != old.threads {
             warnings.push("threads changed: takes effect after a restart".to_string());
         }
         if new.audit != old.audit {
-            let audit = AuditLog::open(&new.audit, self.metrics.clone()).map_err(LoadError::Audit)?;
+            let audit =
+                AuditLog::open(&new.audit, self.metrics.clone()).map_err(LoadError::Audit)?;
             self.audit.store(Arc::new(audit));
         }
         self.metrics.routes.set(new.routes.len() as i64);

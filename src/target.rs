@@ -8,7 +8,9 @@
 use std::fmt::Write;
 
 /// A URI scheme credgate speaks to upstreams.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Scheme {
     Http,
@@ -144,7 +146,10 @@ pub fn normalize_host(host: &str) -> Option<String> {
     let numeric_like = host
         .split('.')
         .all(|l| l.bytes().all(|b| b.is_ascii_hexdigit() || b == b'x'))
-        && host.split('.').last().is_some_and(|l| l.bytes().all(|b| b.is_ascii_digit()));
+        && host
+            .split('.')
+            .next_back()
+            .is_some_and(|l| l.bytes().all(|b| b.is_ascii_digit()));
     (ok && !numeric_like).then_some(host)
 }
 
@@ -159,7 +164,10 @@ fn parse_authority(scheme: Scheme, auth: &str) -> Result<Authority, TargetError>
         }
         match rest {
             "" => (h, None),
-            p => (h, Some(p.strip_prefix(':').ok_or(TargetError::BadAuthority)?)),
+            p => (
+                h,
+                Some(p.strip_prefix(':').ok_or(TargetError::BadAuthority)?),
+            ),
         }
     } else {
         match auth.rsplit_once(':') {
@@ -304,7 +312,10 @@ mod tests {
     fn absolute_form_targets() {
         let t = parse(b"http://API.Stripe.com./v1/charges?limit=3").unwrap();
         let a = t.authority.unwrap();
-        assert_eq!((a.host.as_str(), a.port, a.explicit_port), ("api.stripe.com", 80, false));
+        assert_eq!(
+            (a.host.as_str(), a.port, a.explicit_port),
+            ("api.stripe.com", 80, false)
+        );
         assert_eq!(t.path, "/v1/charges");
         assert_eq!(t.query.as_deref(), Some("limit=3"));
         let t = parse(b"http://[::1]:8443").unwrap();
@@ -328,11 +339,17 @@ mod tests {
 
     #[test]
     fn host_normalization() {
-        assert_eq!(normalize_host("Example.COM.").as_deref(), Some("example.com"));
+        assert_eq!(
+            normalize_host("Example.COM.").as_deref(),
+            Some("example.com")
+        );
         assert_eq!(normalize_host("10.0.0.1").as_deref(), Some("10.0.0.1"));
         assert_eq!(normalize_host("0x7f.1"), None);
         assert_eq!(normalize_host("a..b"), None);
         assert_eq!(normalize_host("-a.b"), None);
-        assert_eq!(normalize_host("xn--caf-dma.example").as_deref(), Some("xn--caf-dma.example"));
+        assert_eq!(
+            normalize_host("xn--caf-dma.example").as_deref(),
+            Some("xn--caf-dma.example")
+        );
     }
 }

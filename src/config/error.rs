@@ -92,7 +92,10 @@ impl std::error::Error for ConfigErrors {}
 
 /// Parses one YAML document into `T`, turning serde's message into a [`ConfigError`] that carries
 /// the YAML path of the field and its line.
-pub fn parse_yaml<T: serde::de::DeserializeOwned>(file: &Path, text: &str) -> Result<T, ConfigError> {
+pub fn parse_yaml<T: serde::de::DeserializeOwned>(
+    file: &Path,
+    text: &str,
+) -> Result<T, ConfigError> {
     let de = serde_yaml_ng::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -112,7 +115,13 @@ pub fn parse_yaml<T: serde::de::DeserializeOwned>(file: &Path, text: &str) -> Re
             "correct the value's type or syntax (see the configuration reference in README.md)"
         };
         // serde_yaml_ng appends its own "at line X column Y"; keep one location only.
-        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+        let msg = msg.split(" at line ").next().unwrap_or(&msg);
+        // serde_yaml_ng prefixes the path too; the field is reported separately.
+        let msg = match msg.split_once(": ") {
+            Some((prefix, rest)) if path.starts_with(prefix) => rest,
+            _ => msg,
+        }
+        .to_string();
         ConfigError::new(file, path, format!("{msg}{at}"), fix)
     })
 }

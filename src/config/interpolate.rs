@@ -29,11 +29,7 @@ pub fn interpolate_with(
                 Some((n, d)) => (n, Some(d)),
                 None => (expr, None),
             };
-            if name.is_empty()
-                || !name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
-            {
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 return Err(format!("`${{{expr}}}` is not a valid variable name"));
             }
             match (lookup(name), default) {
@@ -101,7 +97,9 @@ mod tests {
             interpolate_with("${B}", env).unwrap_err(),
             "environment variable B is not set"
         );
-        assert!(interpolate_with("${A", env).unwrap_err().contains("unterminated"));
+        assert!(interpolate_with("${A", env)
+            .unwrap_err()
+            .contains("unterminated"));
         assert!(interpolate_with("${A B}", env)
             .unwrap_err()
             .contains("not a valid variable name"));

@@ -195,7 +195,10 @@ impl CredentialCache {
             Ok(r) => r?,
             Err(_) => return Err(CredError::Timeout),
         };
-        if !cred.expires_at.is_none_or(|exp| Instant::now() + EXPIRY_MARGIN < exp) {
+        if cred
+            .expires_at
+            .is_some_and(|exp| Instant::now() + EXPIRY_MARGIN >= exp)
+        {
             return Err(CredError::Unavailable(
                 "the source returned a credential that is already expired".into(),
             ));
@@ -303,7 +306,9 @@ mod tests {
         for _ in 0..200 {
             let (c, s) = (cache.clone(), dyn_src.clone());
             tasks.push(tokio::spawn(async move {
-                c.get(&key(), &s, &req(), Duration::from_secs(5)).await.unwrap()
+                c.get(&key(), &s, &req(), Duration::from_secs(5))
+                    .await
+                    .unwrap()
             }));
         }
         for t in tasks {
@@ -320,15 +325,24 @@ mod tests {
             ..Default::default()
         });
         let dyn_src: Arc<dyn CredentialSource> = src.clone();
-        let first = cache.get(&key(), &dyn_src, &req(), Duration::from_secs(5)).await.unwrap();
+        let first = cache
+            .get(&key(), &dyn_src, &req(), Duration::from_secs(5))
+            .await
+            .unwrap();
         assert_eq!(first.how.label(), "fetched");
         src.fail.store(true, Ordering::SeqCst);
         // Within its life (minus the margin) the cached credential serves despite the outage.
-        let again = cache.get(&key(), &dyn_src, &req(), Duration::from_secs(5)).await.unwrap();
+        let again = cache
+            .get(&key(), &dyn_src, &req(), Duration::from_secs(5))
+            .await
+            .unwrap();
         assert_eq!(again.version, first.version);
         // Once inside the expiry margin it is not served, and the failing source fails closed.
         tokio::time::sleep(Duration::from_millis(600)).await;
-        let err = cache.get(&key(), &dyn_src, &req(), Duration::from_secs(5)).await.unwrap_err();
+        let err = cache
+            .get(&key(), &dyn_src, &req(), Duration::from_secs(5))
+            .await
+            .unwrap_err();
         assert_eq!(err.label(), "unavailable");
     }
 
@@ -352,7 +366,10 @@ mod tests {
                 source: format!("s{i}"),
                 agent: None,
             };
-            cache.get(&k, &src, &req(), Duration::from_secs(5)).await.unwrap();
+            cache
+                .get(&k, &src, &req(), Duration::from_secs(5))
+                .await
+                .unwrap();
         }
         assert!(cache.len() <= 2);
     }

@@ -122,7 +122,9 @@ mod tests {
             refresh: Duration::from_secs(1),
         };
         let err = src.fetch(&req()).await.unwrap_err();
-        assert!(matches!(err, CredError::Unavailable(ref m) if m.contains("cannot read secret file")));
+        assert!(
+            matches!(err, CredError::Unavailable(ref m) if m.contains("cannot read secret file"))
+        );
         std::fs::write(&p, "tok-123\n").unwrap();
         let c = src.fetch(&req()).await.unwrap();
         assert_eq!(c.secret.expose_secret(), "tok-123");

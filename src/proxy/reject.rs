@@ -14,6 +14,7 @@ pub enum Rejection {
     Auth(AuthFailure),
     AuthRateLimited,
     BadTarget(TargetError),
+    ConnectNotSupported,
     BadHandle,
     NoHandle,
     UnknownHandle,
@@ -55,6 +56,7 @@ impl Rejection {
             | Rejection::UpstreamTls
             | Rejection::UndecodableEncoding => 502,
             Rejection::UpstreamTimeout | Rejection::UpstreamConnectTimeout => 504,
+            Rejection::ConnectNotSupported => 405,
             Rejection::Internal => 500,
         }
     }
@@ -65,6 +67,7 @@ impl Rejection {
             Rejection::Auth(f) => f.label(),
             Rejection::AuthRateLimited => "auth_rate_limited",
             Rejection::BadTarget(t) => t.label(),
+            Rejection::ConnectNotSupported => "connect_not_supported",
             Rejection::BadHandle => "malformed_handle",
             Rejection::NoHandle => "no_handle",
             Rejection::UnknownHandle => "unknown_handle",
@@ -101,6 +104,11 @@ impl Rejection {
             }
             Rejection::BadTarget(_) => {
                 "the request target is ambiguous or malformed; send a plain, normalized path".into()
+            }
+            Rejection::ConnectNotSupported => {
+                "HTTPS tunnels (CONNECT) are not supported: request http://host/path through the proxy; \
+                 credgate speaks TLS to the upstream itself when its route says https"
+                    .into()
             }
             Rejection::BadHandle => "X-Cred-Handle is not a valid handle name".into(),
             Rejection::NoHandle => {

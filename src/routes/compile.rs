@@ -10,7 +10,9 @@ use globset::{GlobBuilder, GlobSetBuilder};
 use http::header::HeaderName;
 use http::Method;
 
-use super::{Action, AgentSet, HostPattern, RawCredential, RawInject, RawRoute, Route, Rule, Upstream};
+use super::{
+    Action, AgentSet, HostPattern, RawCredential, RawInject, RawRoute, Route, Rule, Upstream,
+};
 use crate::config::{relative_to, ConfigError, ConfigErrors, Mode};
 use crate::creds::static_source::{EnvSource, FileSource};
 use crate::creds::CredentialSource;
@@ -37,7 +39,12 @@ pub fn valid_handle(h: &str) -> bool {
         && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
 }
 
-pub fn compile(file: &Path, raw: RawRoute, agents: &Agents, default_mode: Mode) -> Result<Route, ConfigErrors> {
+pub fn compile(
+    file: &Path,
+    raw: RawRoute,
+    agents: &Agents,
+    default_mode: Mode,
+) -> Result<Route, ConfigErrors> {
     let mut errs = ConfigErrors::default();
     let err = |field: &str, problem: String, fix: &str| ConfigError::new(file, field, problem, fix);
 
@@ -111,7 +118,11 @@ pub fn compile(file: &Path, raw: RawRoute, agents: &Agents, default_mode: Mode) 
     }
     let port = match raw.upstream.port {
         Some(0) => {
-            errs.push(err("upstream.port", "port 0 is not a port".into(), "remove it or give the real port"));
+            errs.push(err(
+                "upstream.port",
+                "port 0 is not a port".into(),
+                "remove it or give the real port",
+            ));
             0
         }
         Some(p) => p,
@@ -145,7 +156,11 @@ pub fn compile(file: &Path, raw: RawRoute, agents: &Agents, default_mode: Mode) 
         ("upstream.read_timeout", raw.upstream.read_timeout),
     ] {
         if d == Some(Duration::ZERO) {
-            errs.push(err(f, "a zero timeout fails every request".into(), "use a positive duration like `10s`"));
+            errs.push(err(
+                f,
+                "a zero timeout fails every request".into(),
+                "use a positive duration like `10s`",
+            ));
         }
     }
 
@@ -174,7 +189,10 @@ pub fn compile(file: &Path, raw: RawRoute, agents: &Agents, default_mode: Mode) 
                 errs.push(err(
                     &format!("agents[{i}]"),
                     format!("unknown agent {a:?}"),
-                    &format!("define it under `agents:` in proxy.yaml, or use one of: {}", known.join(", ")),
+                    &format!(
+                        "define it under `agents:` in proxy.yaml, or use one of: {}",
+                        known.join(", ")
+                    ),
                 ));
             }
         }
@@ -196,7 +214,11 @@ pub fn compile(file: &Path, raw: RawRoute, agents: &Agents, default_mode: Mode) 
         RawCredential::File { path, refresh } => {
             let refresh = refresh.unwrap_or(Duration::from_secs(60));
             if refresh.is_zero() {
-                errs.push(err("credential.refresh", "zero refresh".into(), "use a duration such as `60s`"));
+                errs.push(err(
+                    "credential.refresh",
+                    "zero refresh".into(),
+                    "use a duration such as `60s`",
+                ));
             }
             Arc::new(FileSource {
                 path: relative_to(file, &path),
@@ -241,7 +263,11 @@ pub fn compile(file: &Path, raw: RawRoute, agents: &Agents, default_mode: Mode) 
             }
         },
         RawInject::Query { param } => {
-            if param.is_empty() || !param.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')) {
+            if param.is_empty()
+                || !param
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+            {
                 errs.push(err(
                     "inject.param",
                     format!("{param:?} is not a plain query parameter name"),
@@ -253,7 +279,11 @@ pub fn compile(file: &Path, raw: RawRoute, agents: &Agents, default_mode: Mode) 
     };
     if let Injection::Header { prefix, .. } = &inject {
         if http::HeaderValue::from_str(prefix).is_err() {
-            errs.push(err("inject.prefix", "the prefix cannot go in a header".into(), "remove control characters"));
+            errs.push(err(
+                "inject.prefix",
+                "the prefix cannot go in a header".into(),
+                "remove control characters",
+            ));
         }
     }
 
@@ -277,6 +307,13 @@ pub fn compile(file: &Path, raw: RawRoute, agents: &Agents, default_mode: Mode) 
         inject,
         mode: raw.mode.unwrap_or(default_mode),
         rules,
+        pool_key: {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            raw.handle.hash(&mut h);
+            file.hash(&mut h);
+            h.finish()
+        },
     })
 }
 
@@ -353,7 +390,11 @@ fn compile_rules(file: &Path, raw: &[super::RawRule], errs: &mut ConfigErrors) -
                 continue;
             }
             catch_all |= p == "/**" || p == "**";
-            match GlobBuilder::new(p).literal_separator(true).backslash_escape(true).build() {
+            match GlobBuilder::new(p)
+                .literal_separator(true)
+                .backslash_escape(true)
+                .build()
+            {
                 Ok(g) => {
                     set.add(g);
                 }
@@ -425,11 +466,17 @@ fn load_ca(path: &Path) -> Result<super::CaBundle, String> {
     use pingora::utils::tls::{parse_x509, WrappedX509};
     let data = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let mut certs = Vec::new();
-    for c in rustls_pemfile::certs(&mut data.as_slice()) {
-        let der = c.map_err(|e| format!("{} is not valid PEM: {e}", path.display()))?.to_vec();
+    use rustls_pki_types::pem::PemObject;
+    for c in rustls_pki_types::CertificateDer::pem_slice_iter(&data) {
+        let der = c
+            .map_err(|e| format!("{} is not valid PEM: {e:?}", path.display()))?
+            .to_vec();
         // Pingora's parser panics on bad DER: validate first.
         if x509_parser::parse_x509_certificate(&der).is_err() {
-            return Err(format!("{} holds a certificate that does not parse", path.display()));
+            return Err(format!(
+                "{} holds a certificate that does not parse",
+                path.display()
+            ));
         }
         certs.push(WrappedX509::new(der, parse_x509));
     }

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what the tests need on a fresh Debian machine: cmake (pingora-core builds libz-ng),
+# curl (a test client), and a Python virtualenv in .venv with httpbin, gunicorn and requests.
+# Idempotent: a second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v cmake >/dev/null || need_apt+=(cmake)
+command -v curl >/dev/null || need_apt+=(curl)
+python3 -m venv --help >/dev/null 2>&1 || need_apt+=(python3-venv)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "test-deps: installing ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+if ! .venv/bin/python -c 'import httpbin, gunicorn, requests' 2>/dev/null; then
+  echo "test-deps: installing Python test peers into .venv"
+  .venv/bin/pip install -q --disable-pip-version-check -r scripts/requirements-test.txt
+fi
+echo "test-deps: ok"

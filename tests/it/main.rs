@@ -1,0 +1,12 @@
+//! Integration tests: credgate running in-process on ephemeral ports, with real upstreams
+//! (an in-process hyper server, httpbin under gunicorn) and real clients (curl, Python requests).
+
+mod harness;
+mod upstream;
+
+mod config_errors;
+mod policy_table;
+mod proxy_flow;
+mod reload;
+mod scrubbing;
+mod shipped;

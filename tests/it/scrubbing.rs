@@ -1,0 +1,104 @@
+//! What comes back is scrubbed of every injected credential: echoed in JSON (httpbin
+//! `/headers`), gzip- and brotli-encoded, streamed, split across flushes, in response headers.
+
+use crate::harness::*;
+use crate::upstream::Upstream;
+
+const SECRET: &str = "ghp_EchoedBackByUpstream1234567890abcd";
+
+fn httpbin_route(secret: &SecretFile) -> (&'static str, String) {
+    let port = httpbin().port();
+    (
+        "httpbin.yaml",
+        route("HTTPBIN", port, BEARER, &secret.credential(), ALLOW_ALL),
+    )
+}
+
+fn get(cg: &Credgate, path: &str) -> Resp {
+    cg.via(
+        "HTTPBIN",
+        &format!("http://127.0.0.1:{}{path}", httpbin().port()),
+    )
+}
+
+#[test]
+fn httpbin_echoes_are_scrubbed_in_every_encoding() {
+    let secret = SecretFile::new(SECRET);
+    let cg = Credgate::start(&[httpbin_route(&secret)], "");
+    for path in ["/headers", "/gzip", "/brotli", "/stream/5", "/anything?x=1"] {
+        let r = get(&cg, path);
+        assert_eq!(r.status, 200, "{path}: {}", r.raw());
+        assert!(!r.raw().contains(SECRET), "{path} leaked: {}", r.raw());
+        assert!(
+            r.body.contains("Bearer [REDACTED:credential]"),
+            "{path}: the echo was there and was scrubbed: {}",
+            r.body
+        );
+        assert_eq!(
+            r.header("content-encoding"),
+            None,
+            "{path}: decoded before scanning"
+        );
+    }
+    // /stream/5 echoes the header five times: five redactions in its audit line.
+    let lines = cg.audit_n(5);
+    let stream = lines.iter().find(|l| l["path"] == "/stream/5").unwrap();
+    assert_eq!(stream["redactions"], 5);
+    // deflate cannot be decoded here: withheld, not passed through unscanned.
+    let r = get(&cg, "/deflate");
+    assert_eq!(
+        (r.status, r.reason().as_str()),
+        (502, "undecodable_content_encoding")
+    );
+    assert!(!r.raw().contains(SECRET));
+}
+
+#[test]
+fn response_headers_are_scrubbed() {
+    let secret = SecretFile::new(SECRET);
+    let cg = Credgate::start(&[httpbin_route(&secret)], "");
+    // httpbin sets whatever response headers it is asked to: as an upstream leaking the key would.
+    let r = get(
+        &cg,
+        &format!("/response-headers?X-Leak=token%20{SECRET}&Set-Cookie=s%3D{SECRET}&X-Fine=ok"),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("x-leak"),
+        Some("token [REDACTED:credential]"),
+        "{}",
+        r.raw()
+    );
+    assert_eq!(r.header("set-cookie"), Some("s=[REDACTED:credential]"));
+    assert_eq!(r.header("x-fine"), Some("ok"));
+    assert!(!r.raw().contains(SECRET));
+    assert!(cg
+        .metrics()
+        .contains("credgate_scrub_redactions_total{kind=\"credential\",location=\"header\"}"));
+}
+
+#[test]
+fn a_secret_split_across_flushes_is_caught() {
+    let up = Upstream::start();
+    let secret = SecretFile::new(SECRET);
+    let cg = Credgate::start(
+        &[(
+            "u.yaml",
+            route("UP", up.port(), BEARER, &secret.credential(), ALLOW_ALL),
+        )],
+        "",
+    );
+    let r = cg.via("UP", &format!("http://127.0.0.1:{}/split", up.port()));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, "start [REDACTED:credential] end");
+    let r = cg.via("UP", &format!("http://127.0.0.1:{}/hdr", up.port()));
+    assert_eq!(
+        r.header("x-echo-auth"),
+        Some("Bearer [REDACTED:credential]")
+    );
+    assert_eq!(
+        r.header("set-cookie"),
+        Some("session=[REDACTED:credential]; HttpOnly")
+    );
+    assert_eq!(r.header("x-plain"), Some("nothing to see"));
+}
