@@ -18,6 +18,7 @@ pub mod config;
 pub mod creds;
 pub mod identity;
 pub mod inject;
+pub mod logging;
 pub mod metrics;
 pub mod policy;
 pub mod proxy;

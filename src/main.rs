@@ -43,7 +43,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    credgate::logging::init();
     match cli.command {
         Command::Run { config } => {
             pingora::tls::install_default_crypto_provider();

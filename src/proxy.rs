@@ -206,6 +206,13 @@ impl CredgateProxy {
             .with_label_values(&labels(resolved.how.label()))
             .inc();
         if let crate::creds::cache::Resolution::Fetched(d) = resolved.how {
+            log::debug!(
+                "request {}: fetched the credential for handle {} from its {} source in {:?}",
+                ctx.request_id,
+                route.handle,
+                source.kind(),
+                d
+            );
             self.state
                 .metrics
                 .credential_fetch_duration

@@ -6,6 +6,7 @@ mod upstream;
 
 mod config_errors;
 mod policy_table;
+mod process;
 mod proxy_flow;
 mod reload;
 mod scrubbing;
