@@ -89,10 +89,16 @@ impl ServeHttp for AdminApp {
             ("GET", "/healthz") => json_response(StatusCode::OK, json!({"status": "ok"})),
             ("GET", "/readyz") => {
                 let cfg = self.state.config();
-                json_response(
-                    StatusCode::OK,
-                    json!({"status": "ready", "routes": cfg.routes.len()}),
-                )
+                match &cfg.vault {
+                    Some(v) if !v.ready() => json_response(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        json!({"status": "not_ready", "reason": "vault_token_unavailable"}),
+                    ),
+                    _ => json_response(
+                        StatusCode::OK,
+                        json!({"status": "ready", "routes": cfg.routes.len()}),
+                    ),
+                }
             }
             (_, p) if p.starts_with("/admin/") && !self.authorized(session) => json_response(
                 StatusCode::UNAUTHORIZED,

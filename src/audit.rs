@@ -33,6 +33,11 @@ pub struct AuditRecord<'a> {
     pub upstream_status: Option<u16>,
     pub bytes_out: usize,
     pub redactions: u32,
+    /// Redactions by kind (`credential`, `github_token`, ...), body and headers together.
+    pub redactions_by_kind: std::collections::BTreeMap<&'a str, u32>,
+    /// `scanned`, `body_skipped` (a binary type the route skips) or `failed_closed`; absent
+    /// when no upstream response was scrubbed.
+    pub scrub: Option<&'a str>,
     pub credential_source: Option<&'a str>,
     pub credential_cache: Option<&'a str>,
     pub credential_id: Option<&'a str>,

@@ -6,6 +6,7 @@
 
 pub mod error;
 pub mod interpolate;
+pub mod vault;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -61,6 +62,9 @@ pub struct RawProxyConfig {
     /// Admin API settings.
     #[serde(default)]
     pub admin: RawAdmin,
+    /// Vault / OpenBao, for routes whose credential comes from Vault.
+    #[serde(default)]
+    pub vault: Option<vault::RawVault>,
 }
 
 fn default_routes_dir() -> String {
@@ -191,12 +195,22 @@ pub struct Config {
     pub timeouts: Timeouts,
     pub limits: Limits,
     pub admin_token: Option<KeyHash>,
+    pub vault: Option<std::sync::Arc<crate::creds::vault::Vault>>,
     pub routes: RouteTable,
 }
 
 impl Config {
     /// Reads, parses and validates `proxy.yaml` and every route file it points at.
     pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
+        Self::load_reusing(path, None)
+    }
+
+    /// Like [`Config::load`], keeping `previous` Vault connection (its login and the record of
+    /// what it minted) when the `vault:` section did not change.
+    pub fn load_reusing(
+        path: &Path,
+        previous: Option<&std::sync::Arc<crate::creds::vault::Vault>>,
+    ) -> Result<Config, ConfigErrors> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             ConfigError::new(
                 path,
@@ -206,11 +220,15 @@ impl Config {
             )
         })?;
         let raw: RawProxyConfig = error::parse_yaml(path, &text)?;
-        Self::from_raw(path, raw)
+        Self::from_raw(path, raw, previous)
     }
 
     /// Validates a parsed `proxy.yaml`; route files are read from its `routes_dir`.
-    pub fn from_raw(path: &Path, raw: RawProxyConfig) -> Result<Config, ConfigErrors> {
+    pub fn from_raw(
+        path: &Path,
+        raw: RawProxyConfig,
+        previous_vault: Option<&std::sync::Arc<crate::creds::vault::Vault>>,
+    ) -> Result<Config, ConfigErrors> {
         let mut errs = ConfigErrors::default();
         let listen_proxy = parse_addr(path, "listen.proxy", &raw.listen.proxy, &mut errs);
         let listen_admin = parse_addr(path, "listen.admin", &raw.listen.admin, &mut errs);
@@ -348,9 +366,18 @@ impl Config {
             },
         };
 
+        let vault = raw
+            .vault
+            .as_ref()
+            .and_then(|v| vault::validate(path, v, &mut errs))
+            .map(|cfg| match previous_vault {
+                Some(prev) if prev.config == cfg => prev.clone(),
+                _ => crate::creds::vault::Vault::new(cfg),
+            });
+
         let agents = Agents::new(agents);
         let routes_dir = relative_to(path, &raw.routes_dir);
-        let routes = match RouteTable::load_dir(&routes_dir, &agents, raw.mode) {
+        let routes = match RouteTable::load_dir(&routes_dir, &agents, raw.mode, vault.as_ref()) {
             Ok(t) => t,
             Err(e) => {
                 errs.0.extend(e.0);
@@ -369,6 +396,7 @@ impl Config {
             timeouts,
             limits,
             admin_token,
+            vault,
             routes,
         })
     }

@@ -7,6 +7,7 @@
 
 pub mod cache;
 pub mod static_source;
+pub mod vault;
 
 use std::fmt;
 use std::sync::Arc;

@@ -64,7 +64,11 @@ fn main() -> ExitCode {
                 cfg.agents.names().count()
             );
             drop(cfg);
-            build(state, &ServerOptions::default()).run_forever()
+            // Not run_forever(): it exits the process before credgate can revoke what it minted.
+            build(state.clone(), &ServerOptions::default())
+                .run(pingora::server::RunArgs::default());
+            credgate::server::revoke_on_shutdown(&state);
+            ExitCode::SUCCESS
         }
         Command::Check { config } => match Config::load(&config) {
             Ok(cfg) => {

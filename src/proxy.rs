@@ -197,6 +197,12 @@ impl CredgateProxy {
                     .credential_resolutions
                     .with_label_values(&labels(e.label()))
                     .inc();
+                // The detail (which variable, file or Vault status) is for operators only.
+                log::warn!(
+                    "request {}: credential for handle {} not available: {e}",
+                    ctx.request_id,
+                    route.handle
+                );
                 return Err(Rejection::Credential(e));
             }
         };
@@ -233,9 +239,7 @@ impl CredgateProxy {
                 .map(SecretString::from)
                 .collect()
         });
-        ctx.scrubber = Some(crate::scrub::StreamScrubber::new(
-            self.state.live.snapshot(),
-        ));
+        ctx.scrubber = Some(route.scrub.scrubber(self.state.live.snapshot()));
         ctx.credential = Some(resolved);
         Ok(())
     }
@@ -442,15 +446,20 @@ impl ProxyHttp for CredgateProxy {
             ctx.rejection = Some(Rejection::UndecodableEncoding);
             return Err(http_error(&Rejection::UndecodableEncoding));
         }
-        let Some(scrubber) = &ctx.scrubber else {
+        let (Some(scrubber), Some(route)) = (ctx.scrubber.as_mut(), &ctx.route) else {
             return Ok(());
         };
-        let set = scrubber.set();
-        if set.is_empty() {
-            return Ok(());
+        let content_type = resp
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        if route.scrub.skips(content_type) {
+            // The route chose to pass this binary type through; the audit line says so.
+            scrubber.skip_body();
+        } else {
+            // The body may shrink or grow: let Pingora re-frame it.
+            resp.remove_header(&header::CONTENT_LENGTH);
         }
-        // The body may shrink or grow: let Pingora re-frame it.
-        resp.remove_header(&header::CONTENT_LENGTH);
         let mut changed: Vec<(HeaderName, Vec<Vec<u8>>)> = Vec::new();
         for name in resp.headers.keys() {
             let values: Vec<&[u8]> = resp
@@ -462,7 +471,7 @@ impl ProxyHttp for CredgateProxy {
             let mut any = false;
             let mut out = Vec::with_capacity(values.len());
             for v in values {
-                match crate::scrub::scrub_header_value(&set, v) {
+                match scrubber.scrub_header(name, v) {
                     Some((s, n)) => {
                         any = true;
                         ctx.header_redactions += n;
@@ -492,7 +501,15 @@ impl ProxyHttp for CredgateProxy {
         ctx: &mut Ctx,
     ) -> Result<Option<std::time::Duration>> {
         if let Some(s) = ctx.scrubber.as_mut() {
-            *body = s.push(body.as_deref(), end_of_stream);
+            match s.push(body.as_deref(), end_of_stream) {
+                Ok(b) => *body = b,
+                Err(e) => {
+                    // Fail closed: a match larger than the cap. Nothing more of this body goes
+                    // out; the aborted stream tells the agent it is incomplete.
+                    *body = None;
+                    return Err(Error::explain(ErrorType::InternalError, e.to_string()));
+                }
+            }
         }
         if let Some(b) = body {
             ctx.bytes_out += b.len();
@@ -547,18 +564,27 @@ impl ProxyHttp for CredgateProxy {
                 .observe(at.duration_since(ctx.started).as_secs_f64());
         }
         let redactions = ctx.redactions();
+        let mut redactions_by_kind = std::collections::BTreeMap::new();
         if let Some(s) = &ctx.scrubber {
-            if s.redactions > 0 {
-                m.scrub_redactions
-                    .with_label_values(&["credential", "body"])
-                    .inc_by(s.redactions as u64);
+            for (counts, location) in [(&s.body_counts, "body"), (&s.header_counts, "header")] {
+                for (kind, n) in &counts.0 {
+                    // Kinds are rule names from the configuration: a bounded label set.
+                    m.scrub_redactions
+                        .with_label_values(&[kind.as_ref(), location])
+                        .inc_by(u64::from(*n));
+                    *redactions_by_kind.entry(kind.as_ref()).or_insert(0) += n;
+                }
             }
         }
-        if ctx.header_redactions > 0 {
-            m.scrub_redactions
-                .with_label_values(&["credential", "header"])
-                .inc_by(ctx.header_redactions as u64);
-        }
+        let scrub = ctx.scrubber.as_ref().map(|s| {
+            if s.failed() {
+                "failed_closed"
+            } else if s.body_skipped() {
+                "body_skipped"
+            } else {
+                "scanned"
+            }
+        });
         let req = session.req_header();
         let path = match &ctx.target {
             Some(t) => match &t.query {
@@ -592,6 +618,8 @@ impl ProxyHttp for CredgateProxy {
             upstream_status: ctx.upstream_status,
             bytes_out: ctx.bytes_out,
             redactions,
+            redactions_by_kind,
+            scrub,
             credential_source: cred.and(source_kind),
             credential_cache: cred.map(|c| c.how.label()),
             credential_id: cred.and_then(|c| c.cred.audit_id.as_deref()),

@@ -47,6 +47,9 @@ pub struct RawRoute {
     pub mode: Option<Mode>,
     /// Ordered rules; the first that matches decides. No match: deny.
     pub rules: Vec<RawRule>,
+    /// Response scrubbing: token-format packs, extra patterns, replacement style, binary skips.
+    #[serde(default)]
+    pub scrub: crate::scrub::RawScrub,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -93,6 +96,43 @@ pub enum RawCredential {
         #[schemars(with = "Option<String>")]
         refresh: Option<Duration>,
     },
+    /// A field of a Vault KV v2 secret (needs `vault:` in proxy.yaml), re-read every `refresh`
+    /// (default 60s); a new version is picked up then unless `version` pins one.
+    #[serde(rename = "vault_kv")]
+    VaultKv {
+        /// KV v2 mount, default `secret`.
+        #[serde(default)]
+        mount: Option<String>,
+        path: String,
+        field: String,
+        #[serde(default)]
+        version: Option<u64>,
+        #[serde(default, with = "humantime_serde")]
+        #[schemars(with = "Option<String>")]
+        refresh: Option<Duration>,
+    },
+    /// A Vault token minted per agent with these policies (one per agent and route).
+    #[serde(rename = "vault_token")]
+    VaultToken {
+        policies: Vec<String>,
+        /// Default 15m.
+        #[serde(default, with = "humantime_serde")]
+        #[schemars(with = "Option<String>")]
+        ttl: Option<Duration>,
+        #[serde(default, with = "humantime_serde")]
+        #[schemars(with = "Option<String>")]
+        explicit_max_ttl: Option<Duration>,
+        /// 0 (default): unlimited.
+        #[serde(default)]
+        num_uses: u64,
+        /// Not a child of credgate's own token (survives credgate's re-login).
+        #[serde(default)]
+        orphan: bool,
+    },
+    /// A lease-backed dynamic secret, e.g. `database/creds/readonly`; `fields` are joined with `:`
+    /// (`[username, password]` for `inject.kind: basic`). Renewed while used, revoked at shutdown.
+    #[serde(rename = "vault_dynamic")]
+    VaultDynamic { path: String, fields: Vec<String> },
 }
 
 /// Injection kind.
@@ -247,6 +287,8 @@ pub struct Route {
     pub rules: Vec<Rule>,
     /// Upstream connection pool key: connections are never shared between routes.
     pub pool_key: u64,
+    /// How responses on this route are scrubbed.
+    pub scrub: crate::scrub::ScrubPolicy,
 }
 
 /// All routes, by handle.
@@ -303,7 +345,12 @@ impl RouteTable {
     }
 
     /// Loads every `*.yaml` / `*.yml` file in `dir`.
-    pub fn load_dir(dir: &Path, agents: &Agents, default_mode: Mode) -> Result<Self, ConfigErrors> {
+    pub fn load_dir(
+        dir: &Path,
+        agents: &Agents,
+        default_mode: Mode,
+        vault: Option<&Arc<crate::creds::vault::Vault>>,
+    ) -> Result<Self, ConfigErrors> {
         let mut errs = ConfigErrors::default();
         let entries = match std::fs::read_dir(dir) {
             Ok(e) => e,
@@ -343,7 +390,7 @@ impl RouteTable {
                     continue;
                 }
             };
-            match compile::compile(&f, raw, agents, default_mode) {
+            match compile::compile(&f, raw, agents, default_mode, vault) {
                 Ok(r) => {
                     if let Some(prev) = routes.iter().find(|p| p.handle == r.handle) {
                         errs.push(ConfigError::new(

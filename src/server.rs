@@ -67,6 +67,12 @@ pub fn build(state: Arc<State>, opts: &ServerOptions) -> Server {
     admin.threads = Some(1);
     server.add_service(proxy);
     server.add_service(admin);
+    server.add_service(background_service(
+        "vault token upkeep",
+        VaultUpkeep {
+            state: state.clone(),
+        },
+    ));
     if opts.reload_on_sighup {
         server.add_service(background_service(
             "reload on SIGHUP",
@@ -98,6 +104,46 @@ impl BackgroundService for SighupReload {
                 _ = shutdown.changed() => return,
             }
         }
+    }
+}
+
+/// Keeps credgate's own Vault token valid (see `Vault::maintain`), for whichever Vault
+/// connection the configuration in force has.
+struct VaultUpkeep {
+    state: Arc<State>,
+}
+
+#[async_trait]
+impl BackgroundService for VaultUpkeep {
+    async fn start(&self, mut shutdown: ShutdownWatch) {
+        loop {
+            let wait = match &self.state.config().vault {
+                Some(v) => v.maintain().await,
+                None => std::time::Duration::from_secs(30),
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+}
+
+/// Revokes what credgate minted, after the server stopped serving.
+pub fn revoke_on_shutdown(state: &State) {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => {
+            let n = rt.block_on(async {
+                tokio::time::timeout(std::time::Duration::from_secs(10), state.revoke_all()).await
+            });
+            if n.is_err() {
+                log::warn!("revocation at shutdown timed out");
+            }
+        }
+        Err(e) => log::warn!("no runtime for revocation at shutdown: {e}"),
     }
 }
 
@@ -151,6 +197,7 @@ impl RunningServer {
         }
         if let Some(t) = self.thread.take() {
             let _ = t.join();
+            revoke_on_shutdown(&self.state);
         }
     }
 }

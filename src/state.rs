@@ -96,8 +96,8 @@ impl State {
     }
 
     fn try_reload(&self) -> Result<Vec<String>, LoadError> {
-        let new = Config::load(&self.config_path)?;
         let old = self.config();
+        let new = Config::load_reusing(&self.config_path, old.vault.as_ref())?;
         let mut warnings = Vec::new();
         if new.listen_proxy != old.listen_proxy || new.listen_admin != old.listen_admin {
             warnings
@@ -115,6 +115,16 @@ impl State {
         self.metrics.config_last_reload_success.set(unix_now());
         self.config.store(Arc::new(new));
         Ok(warnings)
+    }
+}
+
+impl State {
+    /// Revokes every Vault token and lease minted so far; called on clean shutdown.
+    pub async fn revoke_all(&self) -> usize {
+        match &self.config().vault {
+            Some(v) => v.revoke(None).await,
+            None => 0,
+        }
     }
 }
 

@@ -129,7 +129,19 @@ impl Rejection {
                 }
                 (None, _) => "denied by a rule of this handle's route".into(),
             },
-            Rejection::Credential(e) => e.to_string(),
+            Rejection::Credential(CredError::Unavailable(_)) => {
+                "the credential for this handle is unavailable right now (its source is down or the \
+                 secret is missing); credgate's log has the detail under this request_id"
+                    .into()
+            }
+            Rejection::Credential(CredError::Refused(_)) => {
+                "the credential source refused to issue this handle's credential; credgate's log has \
+                 the detail under this request_id"
+                    .into()
+            }
+            Rejection::Credential(CredError::Timeout) => {
+                "the credential source did not answer in time; retry later".into()
+            }
             Rejection::CredentialNotInjectable => {
                 "the credential contains characters that cannot be sent in a header".into()
             }

@@ -15,6 +15,8 @@ use super::{
 };
 use crate::config::{relative_to, ConfigError, ConfigErrors, Mode};
 use crate::creds::static_source::{EnvSource, FileSource};
+use crate::creds::vault::sources::{TokenOptions, VaultDynamic, VaultKv, VaultToken};
+use crate::creds::vault::Vault;
 use crate::creds::CredentialSource;
 use crate::identity::Agents;
 use crate::inject::Injection;
@@ -44,6 +46,7 @@ pub fn compile(
     raw: RawRoute,
     agents: &Agents,
     default_mode: Mode,
+    vault: Option<&Arc<Vault>>,
 ) -> Result<Route, ConfigErrors> {
     let mut errs = ConfigErrors::default();
     let err = |field: &str, problem: String, fix: &str| ConfigError::new(file, field, problem, fix);
@@ -225,6 +228,17 @@ pub fn compile(
                 refresh: refresh.max(Duration::from_secs(1)),
             })
         }
+        vault_cred => match vault {
+            Some(v) => vault_source(file, vault_cred, v, &mut errs),
+            None => {
+                errs.push(err(
+                    "credential.source",
+                    "a Vault credential source, but proxy.yaml has no `vault:` section".into(),
+                    "add `vault: {address: ..., auth: {...}}` to proxy.yaml (see README, Vault)",
+                ));
+                Arc::new(EnvSource { var: String::new() })
+            }
+        },
     };
 
     // Injection.
@@ -290,6 +304,14 @@ pub fn compile(
     // Rules.
     let rules = compile_rules(file, &raw.rules, &mut errs);
 
+    // Scrubbing.
+    let scrub = crate::scrub::ScrubPolicy::compile(raw.scrub).unwrap_or_else(|es| {
+        for (field, problem, fix) in es {
+            errs.push(err(&field, problem, &fix));
+        }
+        crate::scrub::ScrubPolicy::default()
+    });
+
     errs.into_result(Route {
         handle: Arc::from(raw.handle.as_str()),
         file: file.to_path_buf(),
@@ -307,6 +329,7 @@ pub fn compile(
         inject,
         mode: raw.mode.unwrap_or(default_mode),
         rules,
+        scrub,
         pool_key: {
             use std::hash::{Hash, Hasher};
             let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -484,4 +507,94 @@ fn load_ca(path: &Path) -> Result<super::CaBundle, String> {
         return Err(format!("{} holds no PEM certificates", path.display()));
     }
     Ok(super::CaBundle(certs.into()))
+}
+
+/// Builds a Vault-backed source; `raw` is one of the `vault_*` variants.
+fn vault_source(
+    file: &Path,
+    raw: RawCredential,
+    vault: &Arc<Vault>,
+    errs: &mut ConfigErrors,
+) -> Arc<dyn CredentialSource> {
+    let mut check_path = |field: &str, p: &str| {
+        if p.is_empty() || p.starts_with('/') || p.contains("..") || p.contains(['?', '#', ' ']) {
+            errs.push(ConfigError::new(
+                file,
+                field,
+                format!("{p:?} is not a Vault path"),
+                "write it without a leading slash or /v1, e.g. database/creds/readonly",
+            ));
+        }
+    };
+    match raw {
+        RawCredential::VaultKv {
+            mount,
+            path,
+            field,
+            version,
+            refresh,
+        } => {
+            check_path("credential.path", &path);
+            Arc::new(VaultKv {
+                vault: vault.clone(),
+                mount: mount.unwrap_or_else(|| "secret".into()),
+                path,
+                field,
+                version,
+                refresh: refresh
+                    .unwrap_or(Duration::from_secs(60))
+                    .max(Duration::from_secs(1)),
+            })
+        }
+        RawCredential::VaultToken {
+            policies,
+            ttl,
+            explicit_max_ttl,
+            num_uses,
+            orphan,
+        } => {
+            let ttl = ttl.unwrap_or(Duration::from_secs(15 * 60));
+            if ttl < Duration::from_secs(10) {
+                errs.push(ConfigError::new(
+                    file,
+                    "credential.ttl",
+                    "a token ttl under 10s would be refreshed before almost every request",
+                    "use at least `1m`; short lives are what Vault tokens are for, not seconds",
+                ));
+            }
+            if policies.is_empty() {
+                errs.push(ConfigError::new(
+                    file,
+                    "credential.policies",
+                    "no policies: the token would carry only Vault's default policy",
+                    "list the Vault policies this route's token needs, e.g. [billing-read]",
+                ));
+            }
+            Arc::new(VaultToken {
+                vault: vault.clone(),
+                options: TokenOptions {
+                    policies,
+                    ttl,
+                    explicit_max_ttl,
+                    num_uses,
+                    orphan,
+                },
+            })
+        }
+        RawCredential::VaultDynamic { path, fields } => {
+            check_path("credential.path", &path);
+            if fields.is_empty() || fields.len() > 2 {
+                errs.push(ConfigError::new(
+                    file,
+                    "credential.fields",
+                    "give one field, or two joined as user:password",
+                    "e.g. [username, password] with `inject.kind: basic`",
+                ));
+            }
+            Arc::new(VaultDynamic::new(vault.clone(), path, fields))
+        }
+        RawCredential::Env { .. } | RawCredential::File { .. } => {
+            unreachable!("static sources are built by the caller")
+        }
+    }
 }

@@ -11,3 +11,4 @@ mod proxy_flow;
 mod reload;
 mod scrubbing;
 mod shipped;
+mod vault;

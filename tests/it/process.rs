@@ -133,8 +133,14 @@ fn nothing_the_process_writes_contains_a_secret() {
     }
     let stdout = std::fs::read_to_string(dir.path().join("stdout")).unwrap();
     let stderr = std::fs::read_to_string(dir.path().join("stderr")).unwrap();
-    assert!(stderr.contains("DEBUG credgate"), "debug logging was on: {stderr}");
-    assert!(!stderr.contains("DEBUG pingora"), "third-party debug logs are capped");
+    assert!(
+        stderr.contains("DEBUG credgate"),
+        "debug logging was on: {stderr}"
+    );
+    assert!(
+        !stderr.contains("DEBUG pingora"),
+        "third-party debug logs are capped"
+    );
     for (name, text) in [
         ("responses", &responses),
         ("audit (stdout)", &stdout),

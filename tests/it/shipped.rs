@@ -92,6 +92,7 @@ fn credgate_runs_on_the_shipped_config() {
     // The real binary on the shipped files, on free ports, with no outside service.
     let proxy_port = crate::harness::free_port();
     let admin_port = crate::harness::free_port();
+    let logs = tempfile::NamedTempFile::new().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_credgate"))
         .args(["run", "-c"])
         .arg(repo("proxy.yaml"))
@@ -99,7 +100,7 @@ fn credgate_runs_on_the_shipped_config() {
         .env("CREDGATE_ADMIN_LISTEN", format!("127.0.0.1:{admin_port}"))
         .env_remove("STRIPE_API_KEY")
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stderr(logs.reopen().unwrap())
         .spawn()
         .unwrap();
     let admin = format!("127.0.0.1:{admin_port}").parse().unwrap();
@@ -120,5 +121,14 @@ fn credgate_runs_on_the_shipped_config() {
         "{}",
         r.raw()
     );
-    assert!(r.body.contains("STRIPE_API_KEY is not set"));
+    // The agent is told what happened, the operator's log says why; the agent never learns
+    // where credentials live.
+    assert!(!r.body.contains("STRIPE_API_KEY"), "{}", r.body);
+    let id = r.json()["request_id"].as_str().unwrap().to_string();
+    let log = std::fs::read_to_string(logs.path()).unwrap();
+    assert!(
+        log.lines()
+            .any(|l| l.contains(&id) && l.contains("STRIPE_API_KEY is not set")),
+        "{log}"
+    );
 }

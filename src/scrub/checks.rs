@@ -1,0 +1,220 @@
+//! Post-match checks that keep public or placeholder text out of the redactions: checksums where
+//! a format carries one (GitHub classic and npm tokens), placeholders (`sk_test_xxxx`, `****`,
+//! `${DB_PASSWORD}`, `<your-key>`), and plausibility for context rules (a `Bearer` followed by a
+//! word in prose is not a token).
+
+use base64::Engine;
+
+/// Which check a rule runs on its candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    None,
+    /// Not a placeholder or an already masked value.
+    NotPlaceholder,
+    /// GitHub classic / npm: the last 6 characters are the base62 CRC32 of the 30 before them.
+    Base62Crc32,
+    /// A bearer token: not a placeholder, and random-looking (a digit, or long).
+    TokenLike,
+    /// HTTP Basic: base64 of printable `user:password`.
+    BasicPair,
+    /// A `token` assignment that is not a pagination cursor and looks random.
+    TokenAssignment,
+}
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// The 6-character base62 CRC32 GitHub and npm append to their tokens' random part.
+pub fn base62_crc32(data: &[u8]) -> [u8; 6] {
+    let mut n = crc32fast::hash(data);
+    let mut out = [b'0'; 6];
+    for slot in out.iter_mut().rev() {
+        *slot = BASE62[(n % 62) as usize];
+        n /= 62;
+    }
+    out
+}
+
+fn crc_ok(token: &[u8]) -> bool {
+    // prefix `ghp_` / `npm_` (4 bytes), 30 random, 6 checksum.
+    token.len() == 40 && base62_crc32(&token[4..34]) == token[34..40]
+}
+
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "null",
+    "none",
+    "nil",
+    "true",
+    "false",
+    "undefined",
+    "redacted",
+    "hidden",
+    "masked",
+    "secret",
+    "password",
+    "passwd",
+    "changeme",
+    "change_me",
+    "example",
+    "string",
+    "required",
+    "optional",
+    "user:password",
+    "username:password",
+    "user:pass",
+];
+
+const PLACEHOLDER_PARTS: &[&str] = &[
+    "***",
+    "xxxx",
+    "...",
+    "…",
+    "<",
+    ">",
+    "${",
+    "{{",
+    "%s",
+    "[redacted",
+    "example",
+    "your_",
+    "your-",
+    "yourkey",
+    "your_key",
+    "placeholder",
+    "dummy",
+    "sample",
+    "0000000000",
+    "1234567890",
+    "abcdefgh",
+];
+
+/// Whether `v` is a placeholder, a template variable or an already masked value.
+pub fn is_placeholder(v: &[u8]) -> bool {
+    let s = String::from_utf8_lossy(v).to_ascii_lowercase();
+    let t = s.trim_matches(|c| c == '"' || c == '\'');
+    PLACEHOLDER_WORDS.contains(&t)
+        || PLACEHOLDER_PARTS.iter().any(|p| t.contains(p))
+        || t.bytes().all(|b| b == t.as_bytes()[0])
+}
+
+fn classes(v: &[u8]) -> usize {
+    [
+        v.iter().any(u8::is_ascii_lowercase),
+        v.iter().any(u8::is_ascii_uppercase),
+        v.iter().any(u8::is_ascii_digit),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count()
+}
+
+/// Runs `check` on a candidate: `secret` is the span to redact, `before` the bytes before the
+/// key (up to the engine's look-behind), `quoted` whether the value was in quotes.
+pub fn passes(check: Check, secret: &[u8], before: &[u8], quoted: bool) -> bool {
+    match check {
+        Check::None => true,
+        Check::NotPlaceholder => {
+            // An unquoted lower-case word after `password:` is prose far more often than a secret.
+            let prose = !quoted && secret.iter().all(u8::is_ascii_lowercase);
+            !is_placeholder(secret) && !prose
+        }
+        Check::Base62Crc32 => crc_ok(secret),
+        Check::TokenLike => {
+            !is_placeholder(secret) && (secret.iter().any(u8::is_ascii_digit) || secret.len() >= 32)
+        }
+        Check::BasicPair => {
+            let engine = base64::engine::GeneralPurpose::new(
+                &base64::alphabet::STANDARD,
+                base64::engine::GeneralPurposeConfig::new()
+                    .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
+                    .with_decode_allow_trailing_bits(true),
+            );
+            match engine.decode(secret) {
+                Ok(d) => {
+                    d.iter().all(|b| (0x20..0x7f).contains(b))
+                        && d.contains(&b':')
+                        && !is_placeholder(&d)
+                }
+                Err(_) => false,
+            }
+        }
+        Check::TokenAssignment => {
+            let key: Vec<u8> = before
+                .iter()
+                .rev()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_' || **b == b'-')
+                .filter(|b| b.is_ascii_alphanumeric())
+                .map(u8::to_ascii_lowercase)
+                .collect();
+            // `key` is reversed: "next_page_" -> "egaptxen".
+            let cursor = [
+                "egap",
+                "txen",
+                "noitaunitnoc",
+                "rosruc",
+                "cnys",
+                "emuser",
+                "tsal",
+            ]
+            .iter()
+            .any(|w| key.starts_with(w.as_bytes()));
+            !cursor && !is_placeholder(secret) && classes(secret) >= 2
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A checksum-valid token built from `random` (30 base62 characters).
+    pub fn with_crc(prefix: &str, random: &str) -> String {
+        let crc = base62_crc32(random.as_bytes());
+        format!("{prefix}{random}{}", std::str::from_utf8(&crc).unwrap())
+    }
+
+    #[test]
+    fn crc_accepts_valid_and_rejects_one_changed_character() {
+        let t = with_crc("ghp_", "Zx81Kq0PLm3N7vBt2YwR5sAe9uJc4H");
+        assert!(crc_ok(t.as_bytes()));
+        let mut bad = t.into_bytes();
+        bad[10] = if bad[10] == b'a' { b'b' } else { b'a' };
+        assert!(!crc_ok(&bad));
+    }
+
+    #[test]
+    fn placeholders() {
+        for p in [
+            "****",
+            "xxxxxxxx",
+            "${DB_PASS}",
+            "<your-key>",
+            "changeme",
+            "null",
+            "EXAMPLE1",
+        ] {
+            assert!(is_placeholder(p.as_bytes()), "{p}");
+        }
+        for s in ["s3cr3t-Value-9", "hunter22"] {
+            assert!(!is_placeholder(s.as_bytes()), "{s}");
+        }
+    }
+
+    #[test]
+    fn basic_needs_a_printable_pair() {
+        assert!(passes(Check::BasicPair, b"YWxpY2U6czNjcjN0", b"", false)); // alice:s3cr3t
+        assert!(!passes(Check::BasicPair, b"authentication", b"", false));
+        assert!(!passes(
+            Check::BasicPair,
+            b"dXNlcjpwYXNzd29yZA==",
+            b"",
+            false
+        )); // user:password
+    }
+
+    #[test]
+    fn pagination_tokens_are_not_secrets() {
+        let v = b"CgwI1o2BqgYQ8K3yWBIA";
+        assert!(!passes(Check::TokenAssignment, v, b"{\"next_page_", true));
+        assert!(passes(Check::TokenAssignment, v, b"{\"access_", true));
+    }
+}

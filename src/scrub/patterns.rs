@@ -1,0 +1,360 @@
+//! A compiled pattern pack: one literal prefilter over every rule's anchors, and per-rule
+//! anchored verification that runs only where an anchor occurs.
+//!
+//! Clean bodies are the common case, so the cost that matters is the prefilter's: a few dozen
+//! case-sensitive literals, which Aho-Corasick searches with its SIMD (Teddy) prefilter at
+//! memory-like speed. Verification is a bounded, anchored regex (or the PEM block scanner), and
+//! every verdict depends only on the bytes in `[anchor - LOOK_BEHIND, anchor + window)`, which is
+//! what makes the streaming output independent of chunking.
+
+use std::sync::Arc;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex_automata::meta;
+use regex_automata::util::captures::Captures;
+use regex_automata::util::syntax;
+use regex_automata::{Anchored, Input};
+
+use super::checks::{self, Check};
+use super::rules::{RuleDef, Verify};
+
+/// Bytes before an anchor a verifier may look at (key prefixes, `\b`, cursor-key checks).
+pub const LOOK_BEHIND: usize = 32;
+/// The longest single match (a PEM block, a keyword value): past it the engine fails closed.
+pub const HARD_CAP: usize = 64 * 1024;
+const PEM_BEGIN: &[u8] = b"-----BEGIN ";
+
+/// One compiled rule.
+pub struct Rule {
+    pub kind: Arc<str>,
+    pub keep: usize,
+    back: usize,
+    check: Check,
+    verifier: Verifier,
+    /// Bytes after `anchor - back` that must be available for a verdict (unless at the end).
+    window: usize,
+}
+
+enum Verifier {
+    Regex(meta::Regex),
+    Pem,
+}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rule").field("kind", &self.kind).finish()
+    }
+}
+
+/// What a verifier says about a candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Redact `[start, end)` (absolute in the haystack) as rule `rule`.
+    Match {
+        start: usize,
+        end: usize,
+        rule: u16,
+    },
+    NoMatch,
+    /// Not enough bytes yet to decide.
+    NeedMore,
+    /// A match would be longer than [`HARD_CAP`]: fail closed.
+    Overflow,
+}
+
+/// A pattern the caller adds (per-route extra patterns): a kind, a regex that starts with a
+/// literal of at least 3 bytes, and how many bytes of the match are a public prefix.
+#[derive(Debug, Clone)]
+pub struct ExtraPattern {
+    pub kind: String,
+    pub regex: String,
+    pub keep: usize,
+}
+
+/// A compiled set of rules.
+pub struct PatternSet {
+    rules: Vec<Rule>,
+    prefilter: Option<AhoCorasick>,
+    /// Anchor literal and rule index, by the anchor's first byte.
+    by_first: Vec<Vec<(Box<[u8]>, u16)>>,
+    max_anchor: usize,
+}
+
+impl std::fmt::Debug for PatternSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PatternSet")
+            .field("rules", &self.rules.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn syntax_config() -> syntax::Config {
+    // Bytes, not UTF-8: bodies may be anything, and ASCII classes are what token formats use.
+    syntax::Config::new().unicode(false).utf8(false)
+}
+
+fn compile_regex(re: &str) -> Result<(meta::Regex, usize), String> {
+    let hir = syntax::parse_with(re, &syntax_config()).map_err(|e| e.to_string())?;
+    let max = hir
+        .properties()
+        .maximum_len()
+        .ok_or("the pattern has no maximum length (use bounded repetition like {8,64})")?;
+    if max > HARD_CAP {
+        return Err(format!(
+            "the longest match is {max} bytes; the limit is {HARD_CAP}"
+        ));
+    }
+    let re = meta::Builder::new()
+        .configure(meta::Config::new().utf8_empty(false))
+        .build_from_hir(&hir)
+        .map_err(|e| e.to_string())?;
+    Ok((re, max))
+}
+
+/// The literal prefix of an extra pattern, which becomes its anchor.
+fn literal_prefix(re: &str) -> Option<String> {
+    use regex_automata::util::syntax::parse_with;
+    let hir = parse_with(re, &syntax_config()).ok()?;
+    let seq = regex_syntax::hir::literal::Extractor::new().extract(&hir);
+    let lits = seq.literals()?;
+    if lits.len() != 1 {
+        return None;
+    }
+    let lit = String::from_utf8(lits[0].as_bytes().to_vec()).ok()?;
+    (lit.len() >= 3).then_some(lit)
+}
+
+impl PatternSet {
+    /// Compiles `rules` (a selection of the default pack) and `extra` per-route patterns.
+    pub fn new(rules: &[&RuleDef], extra: &[ExtraPattern]) -> Result<Self, String> {
+        let mut compiled = Vec::new();
+        let mut anchors: Vec<(Vec<u8>, u16)> = Vec::new();
+        for def in rules {
+            let idx = compiled.len() as u16;
+            let (verifier, window) = match def.verify {
+                Verify::Regex(re) => {
+                    let (re, max) =
+                        compile_regex(re).map_err(|e| format!("rule {}: {e}", def.kind))?;
+                    (Verifier::Regex(re), max + 1)
+                }
+                Verify::PemPrivateKey => (Verifier::Pem, HARD_CAP),
+            };
+            anchors.extend(def.anchors.iter().map(|a| (a.as_bytes().to_vec(), idx)));
+            compiled.push(Rule {
+                kind: Arc::from(def.kind),
+                keep: def.keep,
+                back: def.back,
+                check: def.check,
+                verifier,
+                window,
+            });
+        }
+        for x in extra {
+            let idx = compiled.len() as u16;
+            let anchor = literal_prefix(&x.regex).ok_or_else(|| {
+                format!(
+                    "pattern {:?} must start with a fixed literal of at least 3 characters (e.g. acme_[a-z0-9]{{32}})",
+                    x.regex
+                )
+            })?;
+            let (re, max) = compile_regex(&x.regex)?;
+            anchors.push((anchor.into_bytes(), idx));
+            compiled.push(Rule {
+                kind: Arc::from(x.kind.as_str()),
+                keep: x.keep,
+                back: 0,
+                check: Check::None,
+                verifier: Verifier::Regex(re),
+                window: max + 1,
+            });
+        }
+        let mut lits: Vec<Vec<u8>> = anchors.iter().map(|(a, _)| a.clone()).collect();
+        lits.sort();
+        lits.dedup();
+        let prefilter = if lits.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .build(&lits)
+                    .map_err(|e| e.to_string())?,
+            )
+        };
+        let mut by_first: Vec<Vec<(Box<[u8]>, u16)>> = vec![Vec::new(); 256];
+        for (a, i) in &anchors {
+            by_first[a[0] as usize].push((a.clone().into_boxed_slice(), *i));
+        }
+        for v in &mut by_first {
+            // Rules are tried in pack order at one position.
+            v.sort_by_key(|(_, i)| *i);
+            v.dedup_by_key(|(_, i)| *i);
+        }
+        let max_anchor = lits.iter().map(Vec::len).max().unwrap_or(0);
+        Ok(Self {
+            rules: compiled,
+            prefilter,
+            by_first,
+            max_anchor,
+        })
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.prefilter.is_none()
+    }
+
+    /// The longest anchor: a candidate that starts closer than this to the end may be cut.
+    pub fn max_anchor(&self) -> usize {
+        self.max_anchor
+    }
+
+    /// The next position at or after `from` where some anchor starts.
+    #[inline]
+    pub fn next_candidate(&self, hay: &[u8], from: usize) -> Option<usize> {
+        let ac = self.prefilter.as_ref()?;
+        ac.find(aho_corasick::Input::new(hay).span(from..hay.len()))
+            .map(|m| m.start())
+    }
+
+    /// Verifies the candidate at `at`: the first rule (in pack order) whose anchor is there and
+    /// which matches. `eof` says whether `hay` ends where the input ends.
+    pub fn verify(&self, hay: &[u8], at: usize, eof: bool, caches: &mut Caches) -> Verdict {
+        for (anchor, idx) in &self.by_first[hay[at] as usize] {
+            if !hay[at..].starts_with(anchor) {
+                if !eof && anchor.starts_with(&hay[at..]) {
+                    return Verdict::NeedMore;
+                }
+                continue;
+            }
+            let rule = &self.rules[*idx as usize];
+            let Some(start) = at.checked_sub(rule.back) else {
+                continue;
+            };
+            match self.verify_rule(rule, *idx, hay, start, eof, caches) {
+                Verdict::NoMatch => continue,
+                v => return v,
+            }
+        }
+        Verdict::NoMatch
+    }
+
+    fn verify_rule(
+        &self,
+        rule: &Rule,
+        idx: u16,
+        hay: &[u8],
+        start: usize,
+        eof: bool,
+        caches: &mut Caches,
+    ) -> Verdict {
+        match &rule.verifier {
+            Verifier::Pem => pem(hay, start, eof, idx),
+            Verifier::Regex(re) => {
+                let end = start + rule.window;
+                if end > hay.len() && !eof {
+                    return Verdict::NeedMore;
+                }
+                let input = Input::new(hay)
+                    .span(start..end.min(hay.len()))
+                    .anchored(Anchored::Yes);
+                let cache = caches.get(idx as usize, re);
+                let caps = &mut cache.caps;
+                re.search_captures_with(&mut cache.cache, &input, caps);
+                if !caps.is_match() {
+                    return Verdict::NoMatch;
+                }
+                // The secret is the first capture group that took part, else the whole match.
+                let span = (1..caps.group_len())
+                    .find_map(|g| caps.get_group(g))
+                    .or_else(|| caps.get_group(0));
+                let Some(span) = span else {
+                    return Verdict::NoMatch;
+                };
+                let quoted = span.start > 0 && matches!(hay[span.start - 1], b'"' | b'\'');
+                let before = &hay[start.saturating_sub(LOOK_BEHIND - 1)..start];
+                if span.is_empty()
+                    || !checks::passes(rule.check, &hay[span.range()], before, quoted)
+                {
+                    return Verdict::NoMatch;
+                }
+                Verdict::Match {
+                    start: span.start,
+                    end: span.end,
+                    rule: idx,
+                }
+            }
+        }
+    }
+}
+
+/// A private key block: `-----BEGIN <label with PRIVATE KEY>-----` to its END line.
+fn pem(hay: &[u8], at: usize, eof: bool, rule: u16) -> Verdict {
+    const MAX_LABEL: usize = 64;
+    let rest = &hay[at + PEM_BEGIN.len()..];
+    let Some(close) = memchr::memmem::find(&rest[..rest.len().min(MAX_LABEL + 5)], b"-----") else {
+        return if !eof && rest.len() < MAX_LABEL + 5 {
+            Verdict::NeedMore
+        } else {
+            Verdict::NoMatch
+        };
+    };
+    let label = &rest[..close];
+    if !label
+        .iter()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b' ')
+        || memchr::memmem::find(label, b"PRIVATE KEY").is_none()
+    {
+        return Verdict::NoMatch;
+    }
+    let mut end_marker = b"-----END ".to_vec();
+    end_marker.extend_from_slice(label);
+    end_marker.extend_from_slice(b"-----");
+    let body_from = at + PEM_BEGIN.len() + close + 5;
+    let limit = hay.len().min(at + HARD_CAP);
+    match memchr::memmem::find(&hay[body_from..limit], &end_marker) {
+        Some(i) => Verdict::Match {
+            start: at,
+            end: body_from + i + end_marker.len(),
+            rule,
+        },
+        None if hay.len() >= at + HARD_CAP => Verdict::Overflow,
+        // The input ended inside the key: everything after BEGIN is key material.
+        None if eof => Verdict::Match {
+            start: at,
+            end: hay.len(),
+            rule,
+        },
+        None => Verdict::NeedMore,
+    }
+}
+
+/// Per-scrubber regex scratch space, one per rule, made on first use.
+#[derive(Default)]
+pub struct Caches(Vec<Option<RuleCache>>);
+
+pub struct RuleCache {
+    cache: meta::Cache,
+    caps: Captures,
+}
+
+impl std::fmt::Debug for Caches {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Caches").finish_non_exhaustive()
+    }
+}
+
+impl Caches {
+    fn get(&mut self, idx: usize, re: &meta::Regex) -> &mut RuleCache {
+        if self.0.len() <= idx {
+            self.0.resize_with(idx + 1, || None);
+        }
+        self.0[idx].get_or_insert_with(|| RuleCache {
+            cache: re.create_cache(),
+            caps: re.create_captures(),
+        })
+    }
+}

@@ -1,0 +1,409 @@
+//! The default pattern pack: token formats credgate redacts even when it never saw the value
+//! (an upstream returning a freshly created key, another service's token, a pasted connection
+//! string). Our own rules, written from the formats' public descriptions.
+//!
+//! Each rule names the literal anchors that start it (what the prefilter looks for), how many
+//! bytes before the anchor its regex begins (keyword rules anchor inside the key), an anchored
+//! regex whose first participating capture group (or whole match) is the secret, how much of the
+//! secret is a public, fixed prefix a human may keep, and a check that cuts false positives
+//! (checksums where the format has one, placeholders, character classes).
+//!
+//! Every regex is bounded: its longest match is the rule's hold-back window. Order matters: at
+//! one anchor position the first rule that matches wins, so specific rules come first.
+
+use super::checks::Check;
+
+/// How a rule verifies a candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verify {
+    /// An anchored, bounded regex.
+    Regex(&'static str),
+    /// A PEM/OpenSSH/PGP private key block: from `-----BEGIN` to its `-----END` line.
+    PemPrivateKey,
+}
+
+/// One rule of a pack.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleDef {
+    pub kind: &'static str,
+    pub pack: &'static str,
+    pub anchors: &'static [&'static str],
+    pub back: usize,
+    pub verify: Verify,
+    pub keep: usize,
+    pub check: Check,
+}
+
+const fn rule(
+    kind: &'static str,
+    pack: &'static str,
+    anchors: &'static [&'static str],
+    regex: &'static str,
+    keep: usize,
+    check: Check,
+) -> RuleDef {
+    RuleDef {
+        kind,
+        pack,
+        anchors,
+        back: 0,
+        verify: Verify::Regex(regex),
+        keep,
+        check,
+    }
+}
+
+/// A `key: value` / `key=value` / `"key": "value"` / `<Key>value</Key>` assignment whose key
+/// ends with `key`; `$v` is the minimum value length. The regex starts `back` bytes before the
+/// anchor (at the key's first letter).
+macro_rules! assignment {
+    ($key:literal, $min:literal, $max:literal) => {
+        concat!(
+            "(?i:",
+            $key,
+            r#")(?:(?:\\?["'])?[ \t]{0,4}(?:=>|:|=)[ \t]{0,4}(?:"#,
+            r#""((?:[^"\\\r\n]|\\[^\r\n]){"#,
+            $min,
+            ",",
+            $max,
+            r#"})"|"#,
+            r#"'([^'\r\n]{"#,
+            $min,
+            ",",
+            $max,
+            r#"})'|"#,
+            r#"([^\s"'<>&,;{}\[\]\\]{"#,
+            $min,
+            ",",
+            $max,
+            r#"})(?:[\s"'<>&,;{}\[\]\\]|$))"#,
+            r#"|>([^<\r\n]{"#,
+            $min,
+            ",",
+            $max,
+            "})</)"
+        )
+    };
+}
+
+const fn keyed(
+    kind: &'static str,
+    anchors: &'static [&'static str],
+    back: usize,
+    regex: &'static str,
+    check: Check,
+) -> RuleDef {
+    RuleDef {
+        kind,
+        pack: "keywords",
+        anchors,
+        back,
+        verify: Verify::Regex(regex),
+        keep: 0,
+        check,
+    }
+}
+
+/// The default pack, most specific first.
+pub const DEFAULT_RULES: &[RuleDef] = &[
+    // Private key blocks, also JSON-escaped (GCP service-account `private_key`).
+    RuleDef {
+        kind: "private_key",
+        pack: "keys",
+        anchors: &["-----BEGIN "],
+        back: 0,
+        verify: Verify::PemPrivateKey,
+        keep: 0,
+        check: Check::None,
+    },
+    // AWS.
+    rule(
+        "aws_access_key_id",
+        "cloud",
+        &["AKIA", "ASIA", "ABIA", "ACCA"],
+        r"(?-u:\b)((?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})(?-u:\b)",
+        4,
+        Check::NotPlaceholder,
+    ),
+    keyed(
+        "aws_secret_access_key",
+        &["ecretAccessKey", "ecret_access_key", "ECRET_ACCESS_KEY"],
+        1,
+        concat!(
+            r#"(?i:secret_?access_?key)(?:(?:\\?["'])?[ \t]{0,4}(?:=>|:|=)[ \t]{0,4}["']?|>)"#,
+            r"([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)"
+        ),
+        Check::NotPlaceholder,
+    ),
+    keyed(
+        "aws_session_token",
+        &["essionToken", "ession_token", "ESSION_TOKEN"],
+        1,
+        concat!(
+            r#"(?i:session_?token)(?:(?:\\?["'])?[ \t]{0,4}(?:=>|:|=)[ \t]{0,4}["']?|>)"#,
+            r"([A-Za-z0-9/+=]{100,4096})(?:[^A-Za-z0-9/+=]|$)"
+        ),
+        Check::NotPlaceholder,
+    ),
+    // Azure.
+    rule(
+        "azure_storage_key",
+        "cloud",
+        &["AccountKey="],
+        r"AccountKey=([A-Za-z0-9+/]{86}==)",
+        0,
+        Check::None,
+    ),
+    rule(
+        "azure_sas_signature",
+        "cloud",
+        &["sig="],
+        r#"(?-u:\b)sig=([A-Za-z0-9%+/]{40,120}(?:=|%3[Dd]){0,2})(?:[&\s"'<]|$)"#,
+        0,
+        Check::None,
+    ),
+    // Google.
+    rule(
+        "google_api_key",
+        "cloud",
+        &["AIza"],
+        r"(?-u:\b)(AIza[0-9A-Za-z_-]{35})(?:[^0-9A-Za-z_-]|$)",
+        4,
+        Check::None,
+    ),
+    rule(
+        "google_oauth_token",
+        "cloud",
+        &["ya29."],
+        r"(?-u:\b)(ya29\.[0-9A-Za-z_-]{20,2048})(?:[^0-9A-Za-z_-]|$)",
+        5,
+        Check::None,
+    ),
+    rule(
+        "google_refresh_token",
+        "cloud",
+        &["1//0"],
+        r"(?-u:\b)(1//0[0-9A-Za-z_-]{40,512})(?:[^0-9A-Za-z_-]|$)",
+        4,
+        Check::None,
+    ),
+    rule(
+        "google_client_secret",
+        "cloud",
+        &["GOCSPX-"],
+        r"(GOCSPX-[0-9A-Za-z_-]{28})(?:[^0-9A-Za-z_-]|$)",
+        7,
+        Check::None,
+    ),
+    // Stripe (publishable `pk_` keys are public and left alone).
+    rule(
+        "stripe_secret_key",
+        "payments",
+        &["sk_live_", "sk_test_", "rk_live_", "rk_test_"],
+        r"(?-u:\b)([sr]k_(?:live|test)_[0-9A-Za-z]{20,247})(?-u:\b)",
+        8,
+        Check::NotPlaceholder,
+    ),
+    rule(
+        "stripe_webhook_secret",
+        "payments",
+        &["whsec_"],
+        r"(?-u:\b)(whsec_[0-9A-Za-z+/=]{24,128})(?:[^0-9A-Za-z+/=]|$)",
+        6,
+        Check::NotPlaceholder,
+    ),
+    // GitHub: classic tokens carry a CRC32 of their random part.
+    rule(
+        "github_token",
+        "vcs",
+        &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
+        r"(?-u:\b)(gh[pousr]_[0-9A-Za-z]{36})(?-u:\b)",
+        4,
+        Check::Base62Crc32,
+    ),
+    rule(
+        "github_fine_grained_token",
+        "vcs",
+        &["github_pat_"],
+        r"(?-u:\b)(github_pat_[0-9A-Za-z]{22}_[0-9A-Za-z]{59})(?-u:\b)",
+        11,
+        Check::None,
+    ),
+    rule(
+        "gitlab_token",
+        "vcs",
+        &["glpat-", "gldt-", "glrt-", "glptt-", "glsoat-", "GR1348941"],
+        r"(?-u:\b)((?:gl(?:pat|dt|rt|ptt|soat)-|GR1348941)[0-9A-Za-z_.-]{20,300})(?:[^0-9A-Za-z_.-]|$)",
+        6,
+        Check::NotPlaceholder,
+    ),
+    // Slack.
+    rule(
+        "slack_token",
+        "chat",
+        &[
+            "xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxe-", "xapp-",
+        ],
+        r"(?-u:\b)((?:xox[bpars]|xoxe(?:\.xox[bp])?|xapp)-[0-9A-Za-z-]{10,250})(?:[^0-9A-Za-z-]|$)",
+        5,
+        Check::NotPlaceholder,
+    ),
+    rule(
+        "slack_webhook",
+        "chat",
+        &["hooks.slack.com/"],
+        r"hooks\.slack\.com/((?:services|workflows|triggers)/[0-9A-Za-z_/+-]{20,250})",
+        0,
+        Check::NotPlaceholder,
+    ),
+    // AI providers.
+    rule(
+        "anthropic_api_key",
+        "ai",
+        &["sk-"],
+        r"(?-u:\b)(sk-ant-(?:api|admin|oat|sid)[0-9]{2}-[0-9A-Za-z_-]{32,200})(?:[^0-9A-Za-z_-]|$)",
+        7,
+        Check::None,
+    ),
+    rule(
+        "openai_api_key",
+        "ai",
+        &["sk-"],
+        r"(?-u:\b)(sk-(?:(?:proj|svcacct|admin|None)-[0-9A-Za-z_-]{40,250}|[0-9A-Za-z]{20}T3BlbkFJ[0-9A-Za-z]{20}))(?:[^0-9A-Za-z_-]|$)",
+        3,
+        Check::None,
+    ),
+    rule(
+        "huggingface_token",
+        "ai",
+        &["hf_"],
+        r"(?-u:\b)(hf_[A-Za-z]{34})(?-u:\b)",
+        3,
+        Check::NotPlaceholder,
+    ),
+    // Email and messaging services.
+    rule(
+        "sendgrid_api_key",
+        "saas",
+        &["SG."],
+        r"(?-u:\b)(SG\.[0-9A-Za-z_-]{22}\.[0-9A-Za-z_-]{43})(?:[^0-9A-Za-z_-]|$)",
+        3,
+        Check::None,
+    ),
+    // Package registries: npm tokens carry the same CRC32 as GitHub's.
+    rule(
+        "npm_token",
+        "registries",
+        &["npm_"],
+        r"(?-u:\b)(npm_[0-9A-Za-z]{36})(?-u:\b)",
+        4,
+        Check::Base62Crc32,
+    ),
+    rule(
+        "pypi_token",
+        "registries",
+        &["pypi-Ag"],
+        r"(?-u:\b)(pypi-Ag[0-9A-Za-z_-]{60,300})(?:[^0-9A-Za-z_-]|$)",
+        5,
+        Check::None,
+    ),
+    // Vault / OpenBao.
+    rule(
+        "vault_token",
+        "vault",
+        &["hvs.", "hvb.", "hvr."],
+        r"(?-u:\b)(hv[sbr]\.[0-9A-Za-z_-]{24,400})(?:[^0-9A-Za-z_-]|$)",
+        4,
+        Check::NotPlaceholder,
+    ),
+    // JWTs: a JSON header and a JSON payload (both start `{"`, base64url `eyJ`), any signature.
+    rule(
+        "jwt",
+        "generic",
+        &["eyJ"],
+        r"(?-u:\b)(eyJ[0-9A-Za-z_-]{8,1024}\.eyJ[0-9A-Za-z_-]{2,8192}\.[0-9A-Za-z_-]{0,1024})(?:[^0-9A-Za-z_.-]|$)",
+        0,
+        Check::None,
+    ),
+    // `scheme://user:password@host`: database and broker connection strings, any URL userinfo.
+    rule(
+        "connection_string_password",
+        "generic",
+        &["://"],
+        r#"://[^:/?#@\s"'<>\[\]{}]{0,256}:([^@/?#\s"'<>{}]{1,256})@"#,
+        0,
+        Check::NotPlaceholder,
+    ),
+    // Authorization values echoed back (httpbin `/headers`, debug endpoints, error pages).
+    rule(
+        "bearer_token",
+        "generic",
+        &["Bearer ", "bearer ", "BEARER "],
+        r"(?i:bearer)[ \t]{1,4}([0-9A-Za-z._~+/-]{8,4096}={0,2})(?:[^0-9A-Za-z._~+/=-]|$)",
+        0,
+        Check::TokenLike,
+    ),
+    rule(
+        "basic_credentials",
+        "generic",
+        &["Basic ", "basic ", "BASIC "],
+        r"(?i:basic)[ \t]{1,4}([0-9A-Za-z+/]{6,1024}={0,2})(?:[^0-9A-Za-z+/=]|$)",
+        0,
+        Check::BasicPair,
+    ),
+    rule(
+        "cookie",
+        "generic",
+        &["Set-Cookie", "set-cookie", "SET-COOKIE"],
+        r#"(?i:set-cookie)\\?["']?[ \t]{0,4}[:=][ \t]{0,4}\\?["']?[^=;\s"'\\]{1,128}=([^;\s"'\\,]{6,4096})"#,
+        0,
+        Check::NotPlaceholder,
+    ),
+    // `password` / `secret` / `api_key` / `token` assignments in JSON, YAML, env files, query
+    // strings, XML.
+    keyed(
+        "password",
+        &[
+            "assword",
+            "ASSWORD",
+            "asswd",
+            "ASSWD",
+            "assphrase",
+            "ASSPHRASE",
+        ],
+        1,
+        assignment!("p(?:assword|asswd|assphrase)", "3", "1024"),
+        Check::NotPlaceholder,
+    ),
+    keyed(
+        "secret",
+        &["ecret", "ECRET"],
+        1,
+        assignment!("secret(?:_?(?:access_?)?key)?", "6", "1024"),
+        Check::NotPlaceholder,
+    ),
+    keyed(
+        "api_key",
+        &[
+            "pi_key", "piKey", "pi-key", "pikey", "PI_KEY", "PIKEY", "PI-KEY",
+        ],
+        1,
+        assignment!("api[_-]?key", "8", "1024"),
+        Check::NotPlaceholder,
+    ),
+    keyed(
+        "token",
+        &["oken", "OKEN"],
+        1,
+        assignment!("token", "12", "1024"),
+        Check::TokenAssignment,
+    ),
+];
+
+/// Pack names a route may select (`default` is all of them).
+pub fn pack_names() -> Vec<&'static str> {
+    let mut v: Vec<&str> = DEFAULT_RULES.iter().map(|r| r.pack).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}

@@ -1,0 +1,395 @@
+//! The streaming engine: redactions of one response body, chunk by chunk, with bounded
+//! hold-back and output that is byte-identical however the body is chunked.
+//!
+//! Two independent streams of redaction intervals are resolved over the buffered bytes: pattern
+//! matches (candidates from the prefilter, verified in position order; a match skips candidates
+//! inside it) and live-credential occurrences (leftmost-longest, non-overlapping). Each stream
+//! has a frontier before which it knows every interval it will ever produce; the union of the
+//! two is emitted up to the lower frontier, overlapping intervals merged into one replacement.
+//! Every decision depends only on bytes within a bounded window of the position it is about, and
+//! a stream stops at the first position whose window is not complete yet, so a split anywhere
+//! changes when bytes are emitted, never what is emitted. What is held back is bounded by the
+//! longest window; a match that would exceed [`HARD_CAP`] fails the stream closed.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use super::live::LiveSet;
+use super::patterns::{Caches, PatternSet, Verdict, HARD_CAP, LOOK_BEHIND};
+
+/// The kind recorded for a live credential.
+pub const LIVE_KIND: &str = "credential";
+const NEVER: u64 = u64::MAX;
+/// Original bytes kept before the emit point for look-behind.
+const KEEP: u64 = 2 * LOOK_BEHIND as u64;
+
+/// How a redaction is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Replacement {
+    /// `[REDACTED:<kind>]`.
+    #[default]
+    Kind,
+    /// `<public prefix>[REDACTED:<kind>]`, e.g. `sk_live_[REDACTED:stripe_secret_key]`, where
+    /// the rule names a fixed public prefix (never for live credentials).
+    KeepPrefix,
+}
+
+/// The stream failed closed: a single match would have exceeded the hard cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a single redaction candidate exceeded the {HARD_CAP}-byte scrub cap; the rest of the body was withheld")]
+pub struct Overflow;
+
+#[derive(Debug, Clone)]
+struct Interval {
+    start: u64,
+    end: u64,
+    /// Rule index, or `None` for a live credential.
+    rule: Option<u16>,
+}
+
+/// Redaction counts by kind.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Counts(pub Vec<(Arc<str>, u32)>);
+
+impl Counts {
+    pub fn add(&mut self, kind: &Arc<str>, n: u32) {
+        match self.0.iter_mut().find(|(k, _)| k == kind) {
+            Some((_, c)) => *c += n,
+            None => self.0.push((kind.clone(), n)),
+        }
+    }
+
+    pub fn total(&self) -> u32 {
+        self.0.iter().map(|(_, n)| n).sum()
+    }
+
+    pub fn get(&self, kind: &str) -> u32 {
+        self.0
+            .iter()
+            .find(|(k, _)| k.as_ref() == kind)
+            .map_or(0, |(_, n)| *n)
+    }
+}
+
+/// The shared, immutable parts of a scrubber: what to look for and how to write redactions.
+#[derive(Debug, Clone)]
+pub struct Scanner {
+    pub patterns: Arc<PatternSet>,
+    pub live: Arc<LiveSet>,
+    pub style: Replacement,
+    /// Redact `Set-Cookie` values whole (see `headers`).
+    pub redact_cookies: bool,
+    live_kind: Arc<str>,
+}
+
+impl Scanner {
+    pub fn new(patterns: Arc<PatternSet>, live: Arc<LiveSet>, style: Replacement) -> Self {
+        Self {
+            patterns,
+            live,
+            style,
+            redact_cookies: true,
+            live_kind: Arc::from(LIVE_KIND),
+        }
+    }
+
+    /// Scrubs a complete value (a header); returns the output and the counts.
+    pub fn scrub_all(&self, input: &[u8], caches: &mut Caches) -> (Vec<u8>, Counts) {
+        let mut st = State::default();
+        let mut counts = Counts::default();
+        st.buf.extend_from_slice(input);
+        let mut out = Vec::with_capacity(input.len());
+        // At the end of input nothing waits for more bytes, and the PEM scanner redacts to the end
+        // rather than overflow, so this cannot fail.
+        let _ = st.advance(self, caches, true, &mut out, &mut counts);
+        (out, counts)
+    }
+
+    fn write_redaction(
+        &self,
+        iv: &Interval,
+        original: &[u8],
+        out: &mut Vec<u8>,
+        counts: &mut Counts,
+    ) {
+        let (kind, keep) = match iv.rule {
+            None => (&self.live_kind, 0),
+            Some(r) => {
+                let rule = &self.patterns.rules()[r as usize];
+                (&rule.kind, rule.keep)
+            }
+        };
+        if self.style == Replacement::KeepPrefix && keep > 0 {
+            out.extend_from_slice(&original[..keep.min(original.len())]);
+        }
+        out.extend_from_slice(b"[REDACTED:");
+        out.extend_from_slice(kind.as_bytes());
+        out.push(b']');
+        counts.add(kind, 1);
+    }
+}
+
+/// Per-body positions, all absolute offsets in the stream.
+#[derive(Debug, Default)]
+struct State {
+    /// Original bytes from `base` on.
+    buf: Vec<u8>,
+    base: u64,
+    /// Everything before this has been written out (as itself or as a redaction).
+    emitted: u64,
+    /// Pattern stream: where the candidate search resumes (no pending candidate before it).
+    pat_scan: u64,
+    /// Live stream: where the occurrence scan resumes, and the end of the last live match.
+    live_scan: u64,
+    live_pos: u64,
+    pending: Vec<Interval>,
+}
+
+impl State {
+    fn rel(&self, abs: u64) -> usize {
+        (abs - self.base) as usize
+    }
+
+    fn advance(
+        &mut self,
+        sc: &Scanner,
+        caches: &mut Caches,
+        eof: bool,
+        out: &mut Vec<u8>,
+        counts: &mut Counts,
+    ) -> Result<(), Overflow> {
+        let end = self.base + self.buf.len() as u64;
+        let fp = self.pattern_stream(sc, caches, eof, end)?;
+        let fl = self.live_stream(sc, eof, end);
+        let frontier = fp.min(fl);
+        self.pending.sort_by_key(|iv| iv.start);
+        let mut done = 0;
+        while done < self.pending.len() {
+            let first = &self.pending[done];
+            let (start, mut stop, mut live) = (first.start, first.end, first.rule.is_none());
+            let mut k = done + 1;
+            while k < self.pending.len() && self.pending[k].start < stop {
+                stop = stop.max(self.pending[k].end);
+                live |= self.pending[k].rule.is_none();
+                k += 1;
+            }
+            if stop > frontier {
+                // An interval not known yet could still start inside this one.
+                break;
+            }
+            out.extend_from_slice(&self.buf[self.rel(self.emitted)..self.rel(start)]);
+            let merged = Interval {
+                start,
+                end: stop,
+                rule: if live { None } else { self.pending[done].rule },
+            };
+            sc.write_redaction(
+                &merged,
+                &self.buf[self.rel(start)..self.rel(stop)],
+                out,
+                counts,
+            );
+            self.emitted = stop;
+            done = k;
+        }
+        self.pending.drain(..done);
+        let limit = frontier
+            .min(end)
+            .min(self.pending.first().map_or(NEVER, |iv| iv.start));
+        if limit > self.emitted {
+            out.extend_from_slice(&self.buf[self.rel(self.emitted)..self.rel(limit)]);
+            self.emitted = limit;
+        }
+        if !eof && end - self.emitted > 2 * HARD_CAP as u64 {
+            return Err(Overflow);
+        }
+        let cut = self.emitted.saturating_sub(KEEP).max(self.base) - self.base;
+        self.buf.drain(..cut as usize);
+        self.base += cut;
+        Ok(())
+    }
+
+    /// Resolves pattern candidates in order; returns the frontier before which every pattern
+    /// interval is known.
+    fn pattern_stream(
+        &mut self,
+        sc: &Scanner,
+        caches: &mut Caches,
+        eof: bool,
+        end: u64,
+    ) -> Result<u64, Overflow> {
+        let p = &sc.patterns;
+        if p.is_empty() {
+            return Ok(NEVER);
+        }
+        loop {
+            let from = self.rel(self.pat_scan.max(self.emitted));
+            let Some(a) = p.next_candidate(&self.buf, from) else {
+                if eof {
+                    self.pat_scan = end;
+                    return Ok(NEVER);
+                }
+                // An anchor that starts this close to the end may still be cut off.
+                let resume = end
+                    .saturating_sub(p.max_anchor() as u64 - 1)
+                    .max(self.base + from as u64);
+                self.pat_scan = resume;
+                return Ok(resume);
+            };
+            let abs = self.base + a as u64;
+            match p.verify(&self.buf, a, eof, caches) {
+                Verdict::Match {
+                    start,
+                    end: e,
+                    rule,
+                } => {
+                    self.pending.push(Interval {
+                        start: self.base + start as u64,
+                        end: self.base + e as u64,
+                        rule: Some(rule),
+                    });
+                    self.pat_scan = self.base + e as u64;
+                }
+                Verdict::NoMatch => self.pat_scan = abs + 1,
+                Verdict::NeedMore => {
+                    self.pat_scan = abs;
+                    return Ok(abs);
+                }
+                Verdict::Overflow => return Err(Overflow),
+            }
+        }
+    }
+
+    /// Resolves live-credential occurrences; returns the frontier before which every live
+    /// interval is known.
+    fn live_stream(&mut self, sc: &Scanner, eof: bool, end: u64) -> u64 {
+        let live = &sc.live;
+        if live.is_empty() {
+            return NEVER;
+        }
+        let from_abs = self.live_scan.max(self.live_pos).max(self.emitted);
+        let from = self.rel(from_abs);
+        let mut occ = Vec::new();
+        live.occurrences(&self.buf, from, self.base, &mut occ);
+        let frontier = if eof {
+            NEVER
+        } else {
+            // An occurrence that starts here or later may not be complete yet.
+            end.saturating_sub(live.max_len() as u64 - 1).max(from_abs)
+        };
+        occ.sort_by_key(|&(s, e)| (s, std::cmp::Reverse(e)));
+        for (s, e) in occ {
+            let (s, e) = (self.base + s as u64, self.base + e as u64);
+            if s < self.live_pos || s >= frontier {
+                continue;
+            }
+            self.pending.push(Interval {
+                start: s,
+                end: e,
+                rule: None,
+            });
+            self.live_pos = e;
+        }
+        self.live_scan = if eof { end } else { frontier };
+        frontier
+    }
+}
+
+/// Streaming scrubber for one response body.
+#[derive(Debug)]
+pub struct StreamScrubber {
+    scanner: Scanner,
+    caches: Caches,
+    state: State,
+    failed: bool,
+    /// Pass the body through untouched (a binary content type the route chose to skip).
+    skip_body: bool,
+    /// Body redactions, total (also in `body_counts`).
+    pub redactions: u32,
+    pub body_counts: Counts,
+    pub header_counts: Counts,
+}
+
+impl StreamScrubber {
+    pub fn new(scanner: Scanner) -> Self {
+        Self {
+            scanner,
+            caches: Caches::default(),
+            state: State::default(),
+            failed: false,
+            skip_body: false,
+            redactions: 0,
+            body_counts: Counts::default(),
+            header_counts: Counts::default(),
+        }
+    }
+
+    pub fn scanner(&self) -> &Scanner {
+        &self.scanner
+    }
+
+    /// Passes the body through unscanned (headers are still scrubbed).
+    pub fn skip_body(&mut self) {
+        self.skip_body = true;
+    }
+
+    pub fn body_skipped(&self) -> bool {
+        self.skip_body
+    }
+
+    /// Whether the stream failed closed.
+    pub fn failed(&self) -> bool {
+        self.failed
+    }
+
+    /// Scrubs one header value; returns the replacement and the number of redactions when
+    /// anything matched.
+    pub fn scrub_header(
+        &mut self,
+        name: &http::HeaderName,
+        value: &[u8],
+    ) -> Option<(Vec<u8>, u32)> {
+        let (out, counts) =
+            super::headers::scrub_value(&self.scanner, &mut self.caches, name, value);
+        for (k, n) in &counts.0 {
+            self.header_counts.add(k, *n);
+        }
+        let n = counts.total();
+        (n > 0).then_some((out, n))
+    }
+
+    /// Feeds one chunk; returns what can be sent now. With `end`, flushes everything. After an
+    /// [`Overflow`] nothing more is ever returned.
+    pub fn push(&mut self, chunk: Option<&[u8]>, end: bool) -> Result<Option<Bytes>, Overflow> {
+        if self.failed {
+            return Err(Overflow);
+        }
+        if self.skip_body {
+            return Ok(chunk.map(Bytes::copy_from_slice));
+        }
+        if let Some(c) = chunk {
+            self.state.buf.extend_from_slice(c);
+        }
+        let mut out = Vec::with_capacity(self.state.buf.len() + 32);
+        let mut counts = Counts::default();
+        let r = self
+            .state
+            .advance(&self.scanner, &mut self.caches, end, &mut out, &mut counts);
+        self.redactions += counts.total();
+        for (k, n) in &counts.0 {
+            self.body_counts.add(k, *n);
+        }
+        if r.is_err() {
+            self.failed = true;
+            self.state = State::default();
+            self.body_counts.add(&Arc::from("scrub_overflow"), 1);
+            return Err(Overflow);
+        }
+        Ok(if out.is_empty() && !end {
+            None
+        } else {
+            Some(Bytes::from(out))
+        })
+    }
+}

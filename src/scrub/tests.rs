@@ -1,0 +1,346 @@
+//! Engine tests: chunking invariance (every split, random chunkings), bounded hold-back, fail
+//! closed, encodings of live values, headers, replacement styles, configuration.
+
+use std::sync::Arc;
+
+use base64::Engine;
+use proptest::prelude::*;
+
+use super::*;
+
+fn live(vals: &[&str]) -> Arc<LiveSet> {
+    Arc::new(LiveSet::new(vals.iter().flat_map(|v| encoded_forms(v))))
+}
+
+fn run(policy: &ScrubPolicy, set: &Arc<LiveSet>, chunks: &[&[u8]]) -> (Vec<u8>, Counts) {
+    let mut s = policy.scrubber(set.clone());
+    let mut out = Vec::new();
+    for (i, c) in chunks.iter().enumerate() {
+        if let Some(b) = s.push(Some(c), i + 1 == chunks.len()).unwrap() {
+            out.extend_from_slice(&b);
+        }
+    }
+    if chunks.is_empty() {
+        if let Some(b) = s.push(None, true).unwrap() {
+            out.extend_from_slice(&b);
+        }
+    }
+    (out, s.body_counts.clone())
+}
+
+fn gh_token() -> String {
+    let random = "Zx81Kq0PLm3N7vBt2YwR5sAe9uJc4H";
+    let crc = base62_crc32(random.as_bytes());
+    format!("ghp_{random}{}", std::str::from_utf8(&crc).unwrap())
+}
+
+const LIVE: &str = "sk_live_51HabcDEF/xyz+Qq";
+
+fn mixed_body() -> String {
+    format!(
+        concat!(
+            r#"{{"echo":"{live}","b64":"{b64}","gh":"{gh}","jwt":"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJlX2J5dGVz","#,
+            r#""db":"postgres://app:Sup3rS3cret@db.internal:5432/app","password":"hunter2-X","#,
+            r#""pk":"-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----","ok":"ch_3MmlLrLkdIwHu7ix"}}"#
+        ),
+        live = LIVE,
+        b64 = base64::engine::general_purpose::STANDARD.encode(LIVE),
+        gh = gh_token(),
+    )
+}
+
+#[test]
+fn a_mixed_body_is_redacted_by_kind() {
+    let p = ScrubPolicy::default();
+    let (out, counts) = run(&p, &live(&[LIVE]), &[mixed_body().as_bytes()]);
+    let out = String::from_utf8(out).unwrap();
+    for kind in [
+        "credential",
+        "github_token",
+        "jwt",
+        "connection_string_password",
+        "password",
+        "private_key",
+    ] {
+        assert!(out.contains(&format!("[REDACTED:{kind}]")), "{kind}: {out}");
+    }
+    assert_eq!(counts.get("credential"), 2, "{out}");
+    assert!(!out.contains("Sup3rS3cret") && !out.contains("MIIEow") && !out.contains("Zx81Kq"));
+    assert!(
+        out.contains("ch_3MmlLrLkdIwHu7ix"),
+        "object ids stay: {out}"
+    );
+    assert!(out.contains("postgres://app:[REDACTED:connection_string_password]@db.internal"));
+}
+
+#[test]
+fn every_split_into_two_and_three_chunks_gives_the_same_output() {
+    let p = ScrubPolicy::default();
+    let set = live(&[LIVE]);
+    let body = mixed_body();
+    let b = body.as_bytes();
+    let (whole, n) = run(&p, &set, &[b]);
+    for cut in 0..=b.len() {
+        let (out, n2) = run(&p, &set, &[&b[..cut], &b[cut..]]);
+        assert_eq!(out, whole, "cut at {cut}");
+        assert_eq!(n2, n);
+    }
+    // Three chunks around every secret boundary region (all pairs would be slow in debug).
+    for cut in (0..b.len()).step_by(7) {
+        for cut2 in (cut..=b.len()).step_by(5) {
+            let (out, _) = run(&p, &set, &[&b[..cut], &b[cut..cut2], &b[cut2..]]);
+            assert_eq!(out, whole, "cuts {cut} {cut2}");
+        }
+    }
+}
+
+#[test]
+fn one_byte_chunks_and_empty_chunks() {
+    let p = ScrubPolicy::default();
+    let set = live(&[LIVE]);
+    let body = mixed_body();
+    let (whole, _) = run(&p, &set, &[body.as_bytes()]);
+    let mut chunks: Vec<&[u8]> = body.as_bytes().chunks(1).collect();
+    chunks.insert(3, b"");
+    let (out, _) = run(&p, &set, &chunks);
+    assert_eq!(out, whole);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    /// Random bodies made of secret-bearing and filler pieces, cut at random points.
+    #[test]
+    fn random_chunkings_are_invariant(
+        pieces in proptest::collection::vec(0usize..8, 1..24),
+        cuts in proptest::collection::vec(0usize..2000, 0..12),
+    ) {
+        let gh = gh_token();
+        let parts: [&str; 8] = [
+            LIVE, "filler text, ", &gh, "\"password\": \"pa55-W0rd\", ",
+            "eyJhbGciOiJub25lIn0.eyJ4IjoxfQ.", "-----BEGIN PRIVATE KEY-----\\nAAAA\\n-----END PRIVATE KEY-----",
+            "https://user:pw123456@host/ ", "AKIAQWERTYUIOPASDFGH ",
+        ];
+        let body: String = pieces.iter().map(|i| parts[*i]).collect();
+        let b = body.as_bytes();
+        let p = ScrubPolicy::default();
+        let set = live(&[LIVE]);
+        let (whole, n) = run(&p, &set, &[b]);
+        let mut cs: Vec<usize> = cuts.into_iter().map(|c| c % (b.len() + 1)).collect();
+        cs.sort_unstable();
+        let mut chunks = Vec::new();
+        let mut prev = 0;
+        for c in cs { chunks.push(&b[prev..c]); prev = c; }
+        chunks.push(&b[prev..]);
+        let (out, n2) = run(&p, &set, &chunks);
+        prop_assert_eq!(&out, &whole);
+        prop_assert_eq!(n2, n);
+        prop_assert!(!String::from_utf8_lossy(&out).contains(LIVE));
+    }
+}
+
+#[test]
+fn live_encodings_including_embedded_base64_and_hex_of_binary() {
+    let secret = "ab/cd\"ef gh+ij";
+    let p = ScrubPolicy {
+        patterns: Arc::new(PatternSet::new(&[], &[]).unwrap()),
+        ..ScrubPolicy::default()
+    };
+    let set = live(&[secret]);
+    let std = base64::engine::general_purpose::STANDARD;
+    let embedded = std.encode(format!("user:{secret}"));
+    let echoes = [
+        r#"ab\/cd\"ef gh+ij"#.to_string(),
+        "ab%2Fcd%22ef%20gh%2Bij".to_string(),
+        "ab%2fcd%22ef%20gh%2bij".to_string(),
+        "ab%2Fcd%22ef+gh%2Bij".to_string(),
+        r"ab\u002fcd\u0022ef\u0020gh\u002bij".to_string(),
+        std.encode(secret),
+        embedded.clone(),
+    ];
+    for e in &echoes {
+        let (out, n) = run(&p, &set, &[e.as_bytes()]);
+        assert_eq!(
+            n.get("credential"),
+            1,
+            "{e} -> {}",
+            String::from_utf8_lossy(&out)
+        );
+    }
+    // The password inside `user:password` base64: the stable middle of it is gone.
+    let (out, _) = run(&p, &set, &[embedded.as_bytes()]);
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.len() < embedded.len() / 2 + 24, "{out}");
+    // A binary secret (base64 of random bytes) echoed as hex.
+    let bin: Vec<u8> = (0u8..24)
+        .map(|i| i.wrapping_mul(37).wrapping_add(200))
+        .collect();
+    let b64 = std.encode(&bin);
+    let set = live(&[&b64]);
+    let (out, n) = run(&p, &set, &[format!("key={}", hex::encode(&bin)).as_bytes()]);
+    assert_eq!(n.get("credential"), 1, "{}", String::from_utf8_lossy(&out));
+}
+
+#[test]
+fn short_values_are_ignored_and_many_live_values_work() {
+    let p = ScrubPolicy::default();
+    let (out, n) = run(&p, &live(&["abc"]), &[b"abc abc"]);
+    assert_eq!((out.as_slice(), n.total()), (&b"abc abc"[..], 0));
+    let vals: Vec<String> = (0..1000)
+        .map(|i| format!("live-secret-{i:04}-Zq9"))
+        .collect();
+    let refs: Vec<&str> = vals.iter().map(String::as_str).collect();
+    let set = live(&refs);
+    let body = format!("a {} b {} c", vals[17], vals[999]);
+    let (out, n) = run(&p, &set, &[body.as_bytes()]);
+    assert_eq!(n.get("credential"), 2, "{}", String::from_utf8_lossy(&out));
+    // A 6..15 byte secret goes through the short automaton.
+    let (_, n) = run(&p, &live(&["Zq9-short"]), &[b"x Zq9-short y"]);
+    assert_eq!(n.get("credential"), 1);
+}
+
+#[test]
+fn live_set_versions_and_forget() {
+    let ls = LiveSecrets::new();
+    let sec = |s: &str| vec![crate::creds::SecretString::from(s.to_string())];
+    ls.observe("k", 1, || sec("secret-one-111"));
+    let p = ScrubPolicy::default();
+    assert_eq!(run(&p, &ls.snapshot(), &[b"x secret-one-111"]).1.total(), 1);
+    ls.observe("k", 1, || panic!("must not rebuild"));
+    ls.observe("k", 2, || sec("secret-two-222"));
+    let s = ls.snapshot();
+    assert_eq!(run(&p, &s, &[b"secret-two-222"]).1.total(), 1);
+    assert_eq!(run(&p, &s, &[b"secret-one-111"]).1.total(), 0);
+    ls.forget("k");
+    assert!(ls.snapshot().is_empty());
+}
+
+#[test]
+fn hold_back_is_bounded_and_a_huge_key_block_fails_closed() {
+    let p = ScrubPolicy::default();
+    let set = live(&[LIVE]);
+    let mut s = p.scrubber(set.clone());
+    // A clean 1 MiB stream in 4 KiB chunks: what comes out lags by at most the longest window.
+    let chunk = vec![b'a'; 4096];
+    let mut out = 0usize;
+    for i in 1..=256 {
+        out += s.push(Some(&chunk), false).unwrap().map_or(0, |b| b.len());
+        assert!(
+            i * 4096 - out <= 2 * LIVE.len() + 64,
+            "held {}",
+            i * 4096 - out
+        );
+    }
+    // A private key block that never ends: after the cap, the stream fails closed.
+    let mut s = p.scrubber(set);
+    let mut body = b"-----BEGIN PRIVATE KEY-----\n".to_vec();
+    body.extend(std::iter::repeat_n(b'A', HARD_CAP + 10));
+    let mut leaked = Vec::new();
+    let mut failed = false;
+    for c in body.chunks(1000) {
+        match s.push(Some(c), false) {
+            Ok(b) => leaked.extend_from_slice(&b.unwrap_or_default()),
+            Err(_) => {
+                failed = true;
+                break;
+            }
+        }
+    }
+    assert!(failed && s.failed());
+    assert!(
+        !leaked.windows(8).any(|w| w == b"AAAAAAAA"),
+        "no key material before failing"
+    );
+    assert!(s.push(Some(b"more"), true).is_err());
+    assert_eq!(s.body_counts.get("scrub_overflow"), 1);
+}
+
+#[test]
+fn a_key_block_cut_by_the_end_of_the_body_is_redacted_to_the_end() {
+    let p = ScrubPolicy::default();
+    let (out, _) = run(
+        &p,
+        &live(&[]),
+        &[b"x -----BEGIN EC PRIVATE KEY-----\nMHcCAQEE"],
+    );
+    assert_eq!(out, b"x [REDACTED:private_key]");
+}
+
+#[test]
+fn keep_prefix_style() {
+    let raw: RawScrub =
+        serde_yaml_ng::from_str("replacement: keep_prefix\nextra_patterns:\n  - {kind: acme_key, regex: 'acme_[a-z0-9]{16}', keep_prefix: 5}\n").unwrap();
+    let p = ScrubPolicy::compile(raw).unwrap();
+    let body = format!("{} acme_0123456789abcdef {LIVE}", gh_token());
+    let (out, n) = run(&p, &live(&[LIVE]), &[body.as_bytes()]);
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "ghp_[REDACTED:github_token] acme_[REDACTED:acme_key] [REDACTED:credential]"
+    );
+    assert_eq!(n.total(), 3);
+}
+
+#[test]
+fn config_errors_name_the_field() {
+    let raw: RawScrub = serde_yaml_ng::from_str(
+        "packs: [vcs, nope]\ndisable: [jwtt]\nextra_patterns:\n  - {kind: Bad-Kind, regex: '[a-z]+'}\nskip_content_types: [png]\n",
+    )
+    .unwrap();
+    let errs = ScrubPolicy::compile(raw).unwrap_err();
+    let fields: Vec<&str> = errs.iter().map(|e| e.0.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "scrub.packs[1]",
+            "scrub.disable[0]",
+            "scrub.extra_patterns[0].kind",
+            "scrub.extra_patterns[0].regex",
+            "scrub.skip_content_types[0]"
+        ]
+    );
+    let raw: RawScrub = serde_yaml_ng::from_str("packs: []\n").unwrap();
+    let p = ScrubPolicy::compile(raw).unwrap();
+    let (out, _) = run(&p, &live(&[]), &[gh_token().as_bytes()]);
+    assert_eq!(out, gh_token().as_bytes(), "no packs: live values only");
+    assert!(!p.skips(None));
+    let raw: RawScrub = serde_yaml_ng::from_str("skip_content_types: [image/*]\n").unwrap();
+    let p = ScrubPolicy::compile(raw).unwrap();
+    assert!(p.skips(Some("image/png; q=1")) && !p.skips(Some("text/html")));
+}
+
+#[test]
+fn headers_set_cookie_and_location() {
+    let p = ScrubPolicy::default();
+    let mut s = p.scrubber(live(&[LIVE]));
+    let sc = |s: &mut StreamScrubber, n: http::HeaderName, v: &str| {
+        s.scrub_header(&n, v.as_bytes())
+            .map(|(o, _)| String::from_utf8(o).unwrap())
+    };
+    use http::header::{LOCATION, SET_COOKIE, WWW_AUTHENTICATE};
+    assert_eq!(
+        sc(&mut s, SET_COOKIE, "sid=8f2c1e9a7b6d5c4e; Path=/; HttpOnly").as_deref(),
+        Some("sid=[REDACTED:cookie]; Path=/; HttpOnly")
+    );
+    assert_eq!(
+        sc(&mut s, SET_COOKIE, &format!("s={LIVE}; Secure")).as_deref(),
+        Some("s=[REDACTED:credential]; Secure")
+    );
+    assert_eq!(sc(&mut s, SET_COOKIE, "lang=en; Path=/"), None);
+    // Partly percent-encoded so that no precomputed form matches; decoding finds it.
+    let odd = LIVE.replacen('D', "%44", 1);
+    let loc = sc(
+        &mut s,
+        LOCATION,
+        &format!("https://evil.example/cb?t={odd}&x=1"),
+    )
+    .unwrap();
+    assert!(
+        !loc.contains("51Habc") && loc.contains("[REDACTED:credential]"),
+        "{loc}"
+    );
+    assert_eq!(
+        sc(&mut s, LOCATION, "https://u:hunter2-X@example.com/").as_deref(),
+        Some("https://u:[REDACTED:connection_string_password]@example.com/")
+    );
+    assert_eq!(sc(&mut s, WWW_AUTHENTICATE, "Basic realm=\"x\""), None);
+    assert_eq!(s.header_counts.total(), 4);
+}
