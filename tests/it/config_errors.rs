@@ -80,6 +80,10 @@ fn config_error_table() {
             ["upstream.ca_file", "cannot read", "PEM"]),
         ("handle with a newline", GOOD_PROXY.into(), vec![("r.yaml", route_with(HOSTS_OK, RULES_OK).replace("handle: H", "handle: \"A\\r\\nX: y\""))],
             ["handle", "not a valid handle", "STRIPE_LIVE"]),
+        ("vault source without vault section", GOOD_PROXY.into(), vec![("r.yaml", route_with(HOSTS_OK, RULES_OK).replace("{source: env, var: X}", "{source: vault_kv, path: a, field: b}"))],
+            ["credential.source", "no `vault:` section", "add `vault:"]),
+        ("vault address not a URL", format!("{GOOD_PROXY}vault:\n  address: vault.internal\n  auth: {{method: token}}\n"), vec![],
+            ["vault.address", "is not an http(s) URL", "https://"]),
         ("host with a port", GOOD_PROXY.into(), vec![("r.yaml", route_with("  hosts: [api.example.com:8443]", RULES_OK))],
             ["upstream.hosts[0]", "has a port", "upstream.port"]),
     ];

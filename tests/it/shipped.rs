@@ -41,6 +41,29 @@ fn every_shipped_yaml_parses_and_validates() {
 }
 
 #[test]
+fn every_example_config_parses_and_validates() {
+    let mut seen = 0;
+    for entry in std::fs::read_dir(repo("examples")).unwrap() {
+        let dir = entry.unwrap().path();
+        let proxy = dir.join("proxy.yaml");
+        let cfg = Config::load(&proxy).unwrap_or_else(|e| panic!("{}: {e}", proxy.display()));
+        let files = std::fs::read_dir(dir.join("routes"))
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "yaml")
+            })
+            .count();
+        assert_eq!(files, cfg.routes.len(), "{}", dir.display());
+        seen += 1;
+    }
+    assert!(seen >= 1);
+}
+
+#[test]
 fn schema_command_prints_a_json_schema() {
     let out = Command::new(env!("CARGO_BIN_EXE_credgate"))
         .arg("schema")

@@ -461,3 +461,197 @@ fn minted_tokens_are_revoked_on_clean_shutdown() {
     assert_eq!(lookup(&bao), 400, "the token is gone");
     assert_eq!(bao.audited_requests("auth/token/revoke-accessor"), 1);
 }
+
+/// A throwaway PostgreSQL server for Vault's database engine, killed on drop.
+struct Postgres {
+    port: u16,
+    _dir: tempfile::TempDir,
+    child: Child,
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn pg_bin(name: &str) -> std::path::PathBuf {
+    let root = std::path::Path::new("/usr/lib/postgresql");
+    let mut versions: Vec<_> = std::fs::read_dir(root)
+        .expect("PostgreSQL server installed (scripts/test-deps.sh)")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    versions.sort();
+    versions
+        .last()
+        .expect("a PostgreSQL version")
+        .join("bin")
+        .join(name)
+}
+
+/// Runs a PostgreSQL binary as the `postgres` user when we are root (it refuses to run as root).
+fn pg_command(name: &str) -> Command {
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout == b"0\n")
+        .unwrap_or(false);
+    if is_root {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(pg_bin(name));
+        c
+    } else {
+        Command::new(pg_bin(name))
+    }
+}
+
+impl Postgres {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(
+            dir.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o777),
+        )
+        .unwrap();
+        let data = dir.path().join("data");
+        let out = pg_command("initdb")
+            .arg("-D")
+            .arg(&data)
+            .args(["-U", "pgadmin", "--auth=trust", "--no-sync"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "initdb: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let port = free_port();
+        let child = pg_command("postgres")
+            .arg("-D")
+            .arg(&data)
+            .args(["-p", &port.to_string(), "-h", "127.0.0.1", "-k"])
+            .arg(dir.path())
+            .args(["-c", "fsync=off"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let pg = Self {
+            port,
+            _dir: dir,
+            child,
+        };
+        poll("postgres to accept queries", 30, || {
+            pg.query("select 1").ok()
+        });
+        pg
+    }
+
+    fn query(&self, sql: &str) -> Result<String, String> {
+        let out = Command::new(pg_bin("psql"))
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "pgadmin",
+                "-d",
+                "postgres",
+                "-tAc",
+                sql,
+            ])
+            .output()
+            .map_err(|e| e.to_string())?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+
+    fn role_exists(&self, name: &str) -> bool {
+        self.query(&format!(
+            "select count(*) from pg_roles where rolname = '{name}'"
+        ))
+        .unwrap()
+            == "1"
+    }
+}
+
+#[test]
+fn database_credentials_are_leased_renewed_and_revoked() {
+    let pg = Postgres::start();
+    let bao = Bao::start();
+    let up = Upstream::start();
+    bao.api("POST", "sys/mounts/database", r#"{"type":"database"}"#);
+    bao.api(
+        "POST",
+        "database/config/pg",
+        &format!(
+            r#"{{"plugin_name":"postgresql-database-plugin","connection_url":"postgresql://{{{{username}}}}:{{{{password}}}}@127.0.0.1:{}/postgres?sslmode=disable","username":"pgadmin","password":"unused-with-trust","allowed_roles":["readonly"]}}"#,
+            pg.port
+        ),
+    );
+    bao.api(
+        "POST",
+        "database/roles/readonly",
+        r#"{"db_name":"pg","creation_statements":["CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"],"default_ttl":"12s","max_ttl":"5m"}"#,
+    );
+    let cred =
+        "  source: vault_dynamic\n  path: database/creds/readonly\n  fields: [username, password]";
+    let cg = Credgate::start(
+        &[(
+            "db.yaml",
+            route_to("DB", up.port(), cred, "  kind: basic", "[alice]"),
+        )],
+        &bao.token_auth_yaml(),
+    );
+    let url = format!("http://127.0.0.1:{}/echo", up.port());
+    let r = cg.via("DB", &url);
+    assert_eq!(r.status, 200, "{}", r.raw());
+    let basic = up.seen()[0].header("authorization").unwrap().to_string();
+    let decoded = {
+        use base64::Engine;
+        let b = basic.strip_prefix("Basic ").unwrap();
+        String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b).unwrap()).unwrap()
+    };
+    let (user, password) = decoded.split_once(':').unwrap();
+    assert!(user.starts_with("v-"), "{user}");
+    assert!(
+        !r.body.contains(password),
+        "the password never reaches the agent"
+    );
+    assert!(pg.role_exists(user), "Vault created the database user");
+    let lease = cg.audit_n(1)[0]["credential_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        lease.starts_with("lease:database/creds/readonly/"),
+        "{lease}"
+    );
+
+    // Keep using it past 70-80% of its 12 s lease: credgate renews the lease, same user.
+    poll("a lease renewal", 25, || {
+        assert_eq!(cg.via("DB", &url).status, 200);
+        (bao.audited_requests("sys/leases/renew") >= 1).then_some(())
+    });
+    let r = cg.via("DB", &url);
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        up.seen().last().unwrap().header("authorization"),
+        Some(basic.as_str())
+    );
+    assert_eq!(
+        bao.audited_requests("database/creds/readonly"),
+        1,
+        "renewed, not re-issued"
+    );
+
+    // Clean shutdown revokes the lease; Vault drops the database user.
+    drop(cg);
+    assert_eq!(bao.audited_requests("sys/leases/revoke"), 1);
+    assert!(!pg.role_exists(user), "the database user is gone");
+}
