@@ -67,6 +67,15 @@ impl Credgate {
     }
 
     pub fn try_start(routes: &[(&str, String)], extra: &str) -> Result<Self, String> {
+        Self::launch(routes, extra, true)
+    }
+
+    /// Starts without waiting for `/readyz` (for tests of not being ready).
+    pub fn start_unready(routes: &[(&str, String)], extra: &str) -> Self {
+        Self::launch(routes, extra, false).unwrap_or_else(|e| panic!("credgate did not start: {e}"))
+    }
+
+    fn launch(routes: &[(&str, String)], extra: &str, wait_ready: bool) -> Result<Self, String> {
         static CRYPTO: OnceLock<()> = OnceLock::new();
         CRYPTO.get_or_init(pingora::tls::install_default_crypto_provider);
         let dir = tempfile::tempdir().unwrap();
@@ -85,7 +94,11 @@ impl Credgate {
         std::fs::write(&cfg, yaml).unwrap();
         let state = State::load(&cfg).map_err(|e| e.to_string())?;
         let server = RunningServer::spawn(state);
-        wait_http_ok(admin, "/readyz");
+        if wait_ready {
+            wait_http_ok(admin, "/readyz");
+        } else {
+            wait_tcp(admin);
+        }
         wait_tcp(proxy);
         Ok(Self {
             dir,

@@ -655,3 +655,68 @@ fn database_credentials_are_leased_renewed_and_revoked() {
     assert_eq!(bao.audited_requests("sys/leases/revoke"), 1);
     assert!(!pg.role_exists(user), "the database user is gone");
 }
+
+#[test]
+fn vault_refusing_or_hanging_fails_closed_with_the_right_status() {
+    let bao = Bao::start();
+    let up = Upstream::start();
+    // A KV path that does not exist: Vault answers 404, not transient -> 502 credential_refused.
+    let missing = "  source: vault_kv\n  path: nothing/here\n  field: x";
+    let cg = Credgate::start(
+        &[(
+            "m.yaml",
+            route_to("MISSING", up.port(), missing, BEARER, "[alice]"),
+        )],
+        &bao.token_auth_yaml(),
+    );
+    let r = cg.via("MISSING", &format!("http://127.0.0.1:{}/x", up.port()));
+    assert_eq!(
+        (r.status, r.reason().as_str()),
+        (502, "credential_refused"),
+        "{}",
+        r.raw()
+    );
+    assert!(
+        !r.body.contains("nothing/here"),
+        "no Vault path in the agent's answer: {}",
+        r.body
+    );
+    assert!(up.seen().is_empty());
+
+    // A "Vault" that accepts connections and never answers (fault injection no real server
+    // offers): the request fails within the configured timeout, with 503.
+    let hung = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let token = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(token.path(), ROOT).unwrap();
+    let vault = format!(
+        "vault:\n  address: http://{}\n  timeout: 1s\n  auth:\n    method: token\n    token_file: {}\nlimits:\n  credential_timeout: 3s\n",
+        hung.local_addr().unwrap(),
+        token.path().display()
+    );
+    let kv = "  source: vault_kv\n  path: a\n  field: v";
+    let cg = Credgate::start_unready(
+        &[(
+            "kv.yaml",
+            route_to("HUNG", up.port(), kv, BEARER, "[alice]"),
+        )],
+        &vault,
+    );
+    let ready = curl(&[&format!("http://{}/readyz", cg.admin)]);
+    assert_eq!(
+        (ready.status, ready.reason().as_str()),
+        (503, "vault_token_unavailable")
+    );
+    let started = Instant::now();
+    let r = cg.via("HUNG", &format!("http://127.0.0.1:{}/x", up.port()));
+    assert_eq!(r.status, 503, "{}", r.raw());
+    assert!(
+        ["credential_unavailable", "credential_timeout"].contains(&r.reason().as_str()),
+        "{}",
+        r.raw()
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "bounded by the configured timeouts"
+    );
+    assert!(up.seen().is_empty());
+}
