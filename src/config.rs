@@ -4,6 +4,7 @@
 //! [`Config::load`] then checks meaning (addresses parse, hashes are hashes, routes name known
 //! agents) and collects every problem it finds, each naming the file, the field and a fix.
 
+pub mod aws;
 pub mod error;
 pub mod interpolate;
 pub mod vault;
@@ -65,6 +66,9 @@ pub struct RawProxyConfig {
     /// Vault / OpenBao, for routes whose credential comes from Vault.
     #[serde(default)]
     pub vault: Option<vault::RawVault>,
+    /// AWS, for routes whose credential is minted by STS.
+    #[serde(default)]
+    pub aws: Option<aws::RawAws>,
 }
 
 fn default_routes_dir() -> String {
@@ -196,6 +200,7 @@ pub struct Config {
     pub limits: Limits,
     pub admin_token: Option<KeyHash>,
     pub vault: Option<std::sync::Arc<crate::creds::vault::Vault>>,
+    pub aws: Option<std::sync::Arc<crate::creds::aws::Aws>>,
     pub routes: RouteTable,
 }
 
@@ -375,9 +380,19 @@ impl Config {
                 _ => crate::creds::vault::Vault::new(cfg),
             });
 
+        let aws = raw
+            .aws
+            .as_ref()
+            .and_then(|a| aws::validate(path, a, &mut errs))
+            .map(crate::creds::aws::Aws::new);
+
         let agents = Agents::new(agents);
         let routes_dir = relative_to(path, &raw.routes_dir);
-        let routes = match RouteTable::load_dir(&routes_dir, &agents, raw.mode, vault.as_ref()) {
+        let sources = crate::routes::Sources {
+            vault: vault.as_ref(),
+            aws: aws.as_ref(),
+        };
+        let routes = match RouteTable::load_dir(&routes_dir, &agents, raw.mode, &sources) {
             Ok(t) => t,
             Err(e) => {
                 errs.0.extend(e.0);
@@ -397,6 +412,7 @@ impl Config {
             limits,
             admin_token,
             vault,
+            aws,
             routes,
         })
     }

@@ -5,6 +5,7 @@
 //! single-flight minting, refresh ahead of expiry) even though the sources in this file are
 //! static: Vault and STS sources plug into the same trait.
 
+pub mod aws;
 pub mod cache;
 pub mod static_source;
 pub mod vault;

@@ -27,6 +27,9 @@ pub enum Injection {
     Header { name: HeaderName, prefix: String },
     /// `?<param>=<secret>` appended to the query (any agent-supplied `param` removed).
     Query { param: String },
+    /// AWS SigV4 with STS credentials (see [`crate::sigv4`]); the secret is sealed
+    /// [`crate::creds::aws::TempCredentials`].
+    SigV4 { service: String, region: String },
 }
 
 /// Why a secret could not be injected (it contains bytes a header cannot carry).
@@ -37,7 +40,9 @@ impl Injection {
     /// The header this injection sets, which any agent-supplied copy of must be removed.
     pub fn header(&self) -> Option<&HeaderName> {
         match self {
-            Injection::Bearer | Injection::Basic { .. } => Some(&AUTHORIZATION),
+            Injection::Bearer | Injection::Basic { .. } | Injection::SigV4 { .. } => {
+                Some(&AUTHORIZATION)
+            }
             Injection::Header { name, .. } => Some(name),
             Injection::Query { .. } => None,
         }
@@ -63,6 +68,13 @@ impl Injection {
             }
             Injection::Header { prefix, .. } => format!("{prefix}{s}"),
             Injection::Query { .. } => return Ok(None),
+            Injection::SigV4 { .. } => {
+                // Signed later, over the final request; here only check that it opens.
+                return match crate::creds::aws::TempCredentials::open(secret) {
+                    Some(_) => Ok(None),
+                    None => Err(InvalidSecret),
+                };
+            }
         };
         let mut hv = HeaderValue::from_str(&v).map_err(|_| InvalidSecret)?;
         hv.set_sensitive(true);
@@ -91,6 +103,13 @@ impl Injection {
     /// Every form in which this injection puts the secret on the wire; the scrubber looks for
     /// these (and their encodings) in responses.
     pub fn wire_forms(&self, secret: &SecretString) -> Vec<String> {
+        if let Injection::SigV4 { .. } = self {
+            // The secret key never goes on the wire, but an upstream may still return any of
+            // these (e.g. an STS-like echo); none of them is for the agent.
+            return crate::creds::aws::TempCredentials::open(secret)
+                .map(|c| vec![c.secret_access_key, c.session_token, c.access_key_id])
+                .unwrap_or_default();
+        }
         let s = secret.expose_secret();
         let mut forms = vec![s.to_string()];
         match self {
@@ -107,7 +126,7 @@ impl Injection {
             Injection::Query { .. } => {
                 forms.push(utf8_percent_encode(s, QUERY_VALUE).to_string());
             }
-            Injection::Bearer | Injection::Header { .. } => {}
+            Injection::Bearer | Injection::Header { .. } | Injection::SigV4 { .. } => {}
         }
         forms
     }

@@ -25,5 +25,6 @@ pub mod proxy;
 pub mod routes;
 pub mod scrub;
 pub mod server;
+pub mod sigv4;
 pub mod state;
 pub mod target;

@@ -155,6 +155,19 @@ impl CredgateProxy {
         };
         ctx.dest_host = Some(host);
 
+        // SigV4 signs the payload hash for services other than S3, and bodies are streamed, not
+        // read: such a request with a body cannot be signed.
+        if let crate::inject::Injection::SigV4 { service, .. } = &route.inject {
+            let has_body = req.headers.get(header::TRANSFER_ENCODING).is_some()
+                || req
+                    .headers
+                    .get(header::CONTENT_LENGTH)
+                    .is_some_and(|v| v.as_bytes() != b"0");
+            if service != "s3" && has_body {
+                return Err(Rejection::PayloadNotSignable);
+            }
+        }
+
         // 5. Policy.
         let decision = policy::decide(&route, &agent, &req.method, &target.path);
         let outcome = decision.outcome;
@@ -265,6 +278,10 @@ fn find_handle(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
     {
+        // An AWS SDK signing with the handle as its access key id.
+        if let Some(h) = crate::sigv4::handle_from_authorization(v).and_then(known) {
+            return Ok(h);
+        }
         if let Some((scheme, rest)) = v.trim().split_once(' ') {
             if scheme.eq_ignore_ascii_case("bearer") {
                 if let Some(h) = known(rest) {
@@ -427,6 +444,23 @@ impl ProxyHttp for CredgateProxy {
             }
         }
         upstream.insert_header(header::ACCEPT_ENCODING, "identity")?;
+        if let crate::inject::Injection::SigV4 { service, region } = &route.inject {
+            let creds = crate::creds::aws::TempCredentials::open(secret)
+                .ok_or_else(|| http_error(&Rejection::CredentialNotInjectable))?;
+            let payload = if service == "s3" {
+                crate::sigv4::Payload::Unsigned
+            } else {
+                crate::sigv4::Payload::Sha256(crate::sigv4::EMPTY_SHA256)
+            };
+            let scheme = route.upstream.scheme.as_str();
+            if let Err(e) =
+                crate::sigv4::sign_request(upstream, scheme, &creds, region, service, payload)
+            {
+                log::warn!("request {}: SigV4 signing failed: {e}", ctx.request_id);
+                ctx.rejection = Some(Rejection::Internal);
+                return Err(http_error(&Rejection::Internal));
+            }
+        }
         Ok(())
     }
 

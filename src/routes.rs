@@ -133,6 +133,26 @@ pub enum RawCredential {
     /// (`[username, password]` for `inject.kind: basic`). Renewed while used, revoked at shutdown.
     #[serde(rename = "vault_dynamic")]
     VaultDynamic { path: String, fields: Vec<String> },
+    /// Temporary AWS credentials from STS AssumeRole (needs `aws:` in proxy.yaml), one set per
+    /// agent and route, used with `inject.kind: sigv4`.
+    #[serde(rename = "aws_sts")]
+    AwsSts {
+        role_arn: String,
+        /// Default 15m (STS allows 15m to 12h).
+        #[serde(default, with = "humantime_serde")]
+        #[schemars(with = "Option<String>")]
+        duration: Option<Duration>,
+        #[serde(default)]
+        external_id: Option<String>,
+        /// An inline session policy (JSON) further restricting the role for this route.
+        #[serde(default)]
+        session_policy: Option<String>,
+        /// Or: a session policy derived from these actions on `allow_resources`.
+        #[serde(default)]
+        allow_actions: Vec<String>,
+        #[serde(default)]
+        allow_resources: Vec<String>,
+    },
 }
 
 /// Injection kind.
@@ -155,6 +175,14 @@ pub enum RawInject {
     },
     /// A query parameter.
     Query { param: String },
+    /// AWS Signature Version 4 with STS credentials (`credential.source: aws_sts`).
+    Sigv4 {
+        /// Service name in the signing scope, e.g. `s3`.
+        service: String,
+        /// Signing region; default `aws.region` of proxy.yaml.
+        #[serde(default)]
+        region: Option<String>,
+    },
 }
 
 /// Rule action.
@@ -183,6 +211,13 @@ pub struct RawRule {
     /// A reason given to the agent when this rule denies.
     #[serde(default)]
     pub reason: Option<String>,
+}
+
+/// The credential back ends configured in proxy.yaml, for route compilation.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Sources<'a> {
+    pub vault: Option<&'a Arc<crate::creds::vault::Vault>>,
+    pub aws: Option<&'a Arc<crate::creds::aws::Aws>>,
 }
 
 /// A host a route is bound to.
@@ -349,7 +384,7 @@ impl RouteTable {
         dir: &Path,
         agents: &Agents,
         default_mode: Mode,
-        vault: Option<&Arc<crate::creds::vault::Vault>>,
+        sources: &Sources<'_>,
     ) -> Result<Self, ConfigErrors> {
         let mut errs = ConfigErrors::default();
         let entries = match std::fs::read_dir(dir) {
@@ -390,7 +425,7 @@ impl RouteTable {
                     continue;
                 }
             };
-            match compile::compile(&f, raw, agents, default_mode, vault) {
+            match compile::compile(&f, raw, agents, default_mode, sources) {
                 Ok(r) => {
                     if let Some(prev) = routes.iter().find(|p| p.handle == r.handle) {
                         errs.push(ConfigError::new(

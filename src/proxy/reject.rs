@@ -27,6 +27,7 @@ pub enum Rejection {
     },
     Credential(CredError),
     CredentialNotInjectable,
+    PayloadNotSignable,
     PrivateAddress,
     DnsFailure,
     UpstreamUnreachable,
@@ -57,6 +58,7 @@ impl Rejection {
             | Rejection::UndecodableEncoding => 502,
             Rejection::UpstreamTimeout | Rejection::UpstreamConnectTimeout => 504,
             Rejection::ConnectNotSupported => 405,
+            Rejection::PayloadNotSignable => 413,
             Rejection::Internal => 500,
         }
     }
@@ -78,6 +80,7 @@ impl Rejection {
             Rejection::Credential(CredError::Refused(_)) => "credential_refused",
             Rejection::Credential(CredError::Timeout) => "credential_timeout",
             Rejection::CredentialNotInjectable => "credential_not_injectable",
+            Rejection::PayloadNotSignable => "payload_signing_unsupported",
             Rejection::PrivateAddress => "private_address_refused",
             Rejection::DnsFailure => "upstream_dns_failure",
             Rejection::UpstreamUnreachable => "upstream_unreachable",
@@ -144,6 +147,11 @@ impl Rejection {
             }
             Rejection::CredentialNotInjectable => {
                 "the credential contains characters that cannot be sent in a header".into()
+            }
+            Rejection::PayloadNotSignable => {
+                "this AWS service needs the request body signed, which credgate does not do yet; \
+                 only bodyless requests (or S3, which accepts unsigned payloads) can go through"
+                    .into()
             }
             Rejection::PrivateAddress => {
                 "the upstream resolved to a private or loopback address, which this route does not allow".into()

@@ -46,7 +46,7 @@ pub fn compile(
     raw: RawRoute,
     agents: &Agents,
     default_mode: Mode,
-    vault: Option<&Arc<Vault>>,
+    sources: &super::Sources<'_>,
 ) -> Result<Route, ConfigErrors> {
     let mut errs = ConfigErrors::default();
     let err = |field: &str, problem: String, fix: &str| ConfigError::new(file, field, problem, fix);
@@ -228,7 +228,84 @@ pub fn compile(
                 refresh: refresh.max(Duration::from_secs(1)),
             })
         }
-        vault_cred => match vault {
+        RawCredential::AwsSts {
+            role_arn,
+            duration,
+            external_id,
+            session_policy,
+            allow_actions,
+            allow_resources,
+        } => match sources.aws {
+            Some(aws) => {
+                let duration = duration.unwrap_or(Duration::from_secs(900));
+                if !(Duration::from_secs(900)..=Duration::from_secs(43_200)).contains(&duration) {
+                    errs.push(err(
+                        "credential.duration",
+                        format!("{duration:?} is outside what STS issues (15m to 12h)"),
+                        "use a duration between 15m and 12h (the role's maximum session applies too)",
+                    ));
+                }
+                if !role_arn.starts_with("arn:aws") || role_arn.split(':').count() < 6 {
+                    errs.push(err(
+                        "credential.role_arn",
+                        format!("{role_arn:?} is not a role ARN"),
+                        "write arn:aws:iam::123456789012:role/NAME",
+                    ));
+                }
+                let policy = match (session_policy, allow_actions.is_empty()) {
+                    (Some(_), false) => {
+                        errs.push(err(
+                            "credential.session_policy",
+                            "both session_policy and allow_actions".into(),
+                            "give the policy JSON or actions+resources, not both",
+                        ));
+                        None
+                    }
+                    (Some(p), true) => {
+                        if serde_json::from_str::<serde_json::Value>(&p).is_err() {
+                            errs.push(err(
+                                "credential.session_policy",
+                                "not valid JSON".into(),
+                                "write the IAM policy document as JSON",
+                            ));
+                        }
+                        Some(p)
+                    }
+                    (None, false) => {
+                        if allow_resources.is_empty() {
+                            errs.push(err(
+                                "credential.allow_resources",
+                                "allow_actions without allow_resources".into(),
+                                "list the ARNs the actions apply to, e.g. arn:aws:s3:::reports/*",
+                            ));
+                        }
+                        Some(crate::creds::aws::session_policy(
+                            &allow_actions,
+                            &allow_resources,
+                        ))
+                    }
+                    (None, true) => None,
+                };
+                Arc::new(crate::creds::aws::StsSource {
+                    aws: aws.clone(),
+                    options: crate::creds::aws::AssumeRoleOptions {
+                        role_arn,
+                        duration,
+                        external_id,
+                        session_policy: policy,
+                    },
+                })
+            }
+            None => {
+                errs.push(err(
+                    "credential.source",
+                    "aws_sts, but proxy.yaml has no `aws:` section".into(),
+                    "add `aws: {region: ...}` to proxy.yaml (see README, AWS)",
+                ));
+                Arc::new(EnvSource { var: String::new() })
+            }
+        },
+        vault_cred => match sources.vault {
             Some(v) => vault_source(file, vault_cred, v, &mut errs),
             None => {
                 errs.push(err(
@@ -290,7 +367,32 @@ pub fn compile(
             }
             Injection::Query { param }
         }
+        RawInject::Sigv4 { service, region } => {
+            if service.is_empty()
+                || !service
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            {
+                errs.push(err(
+                    "inject.service",
+                    format!("{service:?} is not an AWS service name"),
+                    "e.g. s3, sts, execute-api",
+                ));
+            }
+            let region = region
+                .or_else(|| sources.aws.map(|a| a.config.region.clone()))
+                .unwrap_or_else(|| "us-east-1".into());
+            Injection::SigV4 { service, region }
+        }
     };
+    let is_sts = credential.kind() == "aws_sts";
+    if is_sts != matches!(inject, Injection::SigV4 { .. }) {
+        errs.push(err(
+            "inject.kind",
+            "sigv4 goes with `credential.source: aws_sts`, and aws_sts only with sigv4".into(),
+            "pair `source: aws_sts` with `inject: {kind: sigv4, service: s3}`",
+        ));
+    }
     if let Injection::Header { prefix, .. } = &inject {
         if http::HeaderValue::from_str(prefix).is_err() {
             errs.push(err(
@@ -593,7 +695,7 @@ fn vault_source(
             }
             Arc::new(VaultDynamic::new(vault.clone(), path, fields))
         }
-        RawCredential::Env { .. } | RawCredential::File { .. } => {
+        RawCredential::Env { .. } | RawCredential::File { .. } | RawCredential::AwsSts { .. } => {
             unreachable!("static sources are built by the caller")
         }
     }

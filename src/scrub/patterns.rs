@@ -33,6 +33,9 @@ pub struct Rule {
     verifier: Verifier,
     /// Bytes after `anchor - back` that must be available for a verdict (unless at the end).
     window: usize,
+    /// A context rule (`password: ...`, `Bearer ...`): a value that is itself a known format
+    /// is reported as that format.
+    context: bool,
 }
 
 enum Verifier {
@@ -147,6 +150,7 @@ impl PatternSet {
                 check: def.check,
                 verifier,
                 window,
+                context: def.pack == "keywords" || matches!(def.kind, "bearer_token" | "cookie"),
             });
         }
         for x in extra {
@@ -166,6 +170,7 @@ impl PatternSet {
                 check: Check::None,
                 verifier: Verifier::Regex(re),
                 window: max + 1,
+                context: false,
             });
         }
         let mut lits: Vec<Vec<u8>> = anchors.iter().map(|(a, _)| a.clone()).collect();
@@ -188,7 +193,6 @@ impl PatternSet {
         for v in &mut by_first {
             // Rules are tried in pack order at one position.
             v.sort_by_key(|(_, i)| *i);
-            v.dedup_by_key(|(_, i)| *i);
         }
         let max_anchor = lits.iter().map(Vec::len).max().unwrap_or(0);
         Ok(Self {
@@ -223,6 +227,26 @@ impl PatternSet {
     /// Verifies the candidate at `at`: the first rule (in pack order) whose anchor is there and
     /// which matches. `eof` says whether `hay` ends where the input ends.
     pub fn verify(&self, hay: &[u8], at: usize, eof: bool, caches: &mut Caches) -> Verdict {
+        match self.verify_rules(hay, at, eof, caches, true) {
+            Verdict::Match { start, end, rule } if self.rules[rule as usize].context => {
+                // `"token": "ghp_..."` is a GitHub token, not just a token: label it so.
+                match self.verify_rules(hay, start, eof, caches, false) {
+                    Verdict::NoMatch | Verdict::Overflow => Verdict::Match { start, end, rule },
+                    v => v,
+                }
+            }
+            v => v,
+        }
+    }
+
+    fn verify_rules(
+        &self,
+        hay: &[u8],
+        at: usize,
+        eof: bool,
+        caches: &mut Caches,
+        context: bool,
+    ) -> Verdict {
         for (anchor, idx) in &self.by_first[hay[at] as usize] {
             if !hay[at..].starts_with(anchor) {
                 if !eof && anchor.starts_with(&hay[at..]) {
@@ -231,6 +255,9 @@ impl PatternSet {
                 continue;
             }
             let rule = &self.rules[*idx as usize];
+            if rule.context && !context {
+                continue;
+            }
             let Some(start) = at.checked_sub(rule.back) else {
                 continue;
             };

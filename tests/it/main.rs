@@ -4,11 +4,13 @@
 mod harness;
 mod upstream;
 
+mod aws;
 mod config_errors;
 mod policy_table;
 mod process;
 mod proxy_flow;
 mod reload;
+mod scrub_engine;
 mod scrubbing;
 mod shipped;
 mod vault;
