@@ -29,7 +29,12 @@ pub enum Injection {
     Query { param: String },
     /// AWS SigV4 with STS credentials (see [`crate::sigv4`]); the secret is sealed
     /// [`crate::creds::aws::TempCredentials`].
-    SigV4 { service: String, region: String },
+    SigV4 {
+        service: String,
+        region: String,
+        /// Largest body whose hash is signed (services other than S3).
+        max_body: usize,
+    },
 }
 
 /// Why a secret could not be injected (it contains bytes a header cannot carry).

@@ -155,16 +155,24 @@ impl CredgateProxy {
         };
         ctx.dest_host = Some(host);
 
-        // SigV4 signs the payload hash for services other than S3, and bodies are streamed, not
-        // read: such a request with a body cannot be signed.
-        if let crate::inject::Injection::SigV4 { service, .. } = &route.inject {
+        // SigV4 for services other than S3 signs the payload hash: such a body is read (up to
+        // the route's limit) before anything is sent; S3 takes UNSIGNED-PAYLOAD and streams.
+        if let crate::inject::Injection::SigV4 {
+            service, max_body, ..
+        } = &route.inject
+        {
+            let length = req
+                .headers
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<usize>().ok());
             let has_body = req.headers.get(header::TRANSFER_ENCODING).is_some()
-                || req
-                    .headers
-                    .get(header::CONTENT_LENGTH)
-                    .is_some_and(|v| v.as_bytes() != b"0");
+                || length.is_some_and(|l| l > 0);
             if service != "s3" && has_body {
-                return Err(Rejection::PayloadNotSignable);
+                if length.is_some_and(|l| l > *max_body) {
+                    return Err(Rejection::PayloadNotSignable);
+                }
+                ctx.sign_body_limit = Some(*max_body);
             }
         }
 
@@ -254,6 +262,39 @@ impl CredgateProxy {
         });
         ctx.scrubber = Some(route.scrub.scrubber(self.state.live.snapshot()));
         ctx.credential = Some(resolved);
+        Ok(())
+    }
+}
+
+impl CredgateProxy {
+    /// Reads the whole request body (at most `limit` bytes) into Pingora's retry buffer, which
+    /// Pingora then sends upstream, and records its SHA-256 for the SigV4 signature.
+    async fn hash_body(
+        &self,
+        session: &mut Session,
+        ctx: &mut Ctx,
+        limit: usize,
+    ) -> std::result::Result<(), Rejection> {
+        use sha2::{Digest, Sha256};
+        session.as_mut().enable_retry_buffering();
+        let mut total = 0usize;
+        loop {
+            match session.as_mut().read_request_body().await {
+                Ok(Some(chunk)) => {
+                    total += chunk.len();
+                    if total > limit {
+                        return Err(Rejection::PayloadNotSignable);
+                    }
+                }
+                Ok(None) => break,
+                Err(_) => return Err(Rejection::BadRequestBody),
+            }
+        }
+        if session.as_ref().retry_buffer_truncated() {
+            return Err(Rejection::PayloadNotSignable);
+        }
+        let body = session.as_ref().get_retry_buffer().unwrap_or_default();
+        ctx.body_sha256 = Some(hex::encode(Sha256::digest(&body)));
         Ok(())
     }
 }
@@ -350,7 +391,14 @@ impl ProxyHttp for CredgateProxy {
     }
 
     async fn request_filter(&self, session: &mut Session, ctx: &mut Ctx) -> Result<bool> {
-        match self.admit(session, ctx).await {
+        let admitted = match self.admit(session, ctx).await {
+            Ok(()) => match ctx.sign_body_limit {
+                Some(limit) => self.hash_body(session, ctx, limit).await,
+                None => Ok(()),
+            },
+            Err(rej) => Err(rej),
+        };
+        match admitted {
             Ok(()) => {
                 // Decode gzip/br from upstreams that ignore `Accept-Encoding: identity`, so the
                 // scrubber sees plain bytes; other encodings are refused in the response filter.
@@ -444,13 +492,20 @@ impl ProxyHttp for CredgateProxy {
             }
         }
         upstream.insert_header(header::ACCEPT_ENCODING, "identity")?;
-        if let crate::inject::Injection::SigV4 { service, region } = &route.inject {
+        if let crate::inject::Injection::SigV4 {
+            service, region, ..
+        } = &route.inject
+        {
             let creds = crate::creds::aws::TempCredentials::open(secret)
                 .ok_or_else(|| http_error(&Rejection::CredentialNotInjectable))?;
             let payload = if service == "s3" {
                 crate::sigv4::Payload::Unsigned
             } else {
-                crate::sigv4::Payload::Sha256(crate::sigv4::EMPTY_SHA256)
+                crate::sigv4::Payload::Sha256(
+                    ctx.body_sha256
+                        .clone()
+                        .unwrap_or_else(|| crate::sigv4::EMPTY_SHA256.to_string()),
+                )
             };
             let scheme = route.upstream.scheme.as_str();
             if let Err(e) =

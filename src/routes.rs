@@ -182,6 +182,10 @@ pub enum RawInject {
         /// Signing region; default `aws.region` of proxy.yaml.
         #[serde(default)]
         region: Option<String>,
+        /// Largest request body signed by hash (services other than s3), at most and by default
+        /// 65536 bytes; larger bodies are refused with 413.
+        #[serde(default)]
+        max_body: Option<usize>,
     },
 }
 

@@ -1,9 +1,9 @@
 //! SigV4 signing of the upstream request with credentials minted for the agent.
 //!
 //! The request is signed as it will be forwarded: method, canonical origin-form path and query,
-//! `Host`, and the `x-amz-*` / content headers. Bodies are streamed, not read, so S3-style
-//! services are signed with `UNSIGNED-PAYLOAD`; other services are signed with the hash of an
-//! empty body, and a request with a body to such a service is refused before anything is sent.
+//! `Host`, and the `x-amz-*` / content headers. S3 bodies are streamed and signed as
+//! `UNSIGNED-PAYLOAD`; for other services the body (up to the route's `max_body`, at most the
+//! 64 KiB Pingora buffers for retries) is read first and its SHA-256 signed.
 //!
 //! Agents using an unmodified AWS SDK sign with the handle as access key id; credgate reads the
 //! handle from the `Credential=` scope, drops the agent's signature headers and signs anew.
@@ -40,12 +40,12 @@ pub fn handle_from_authorization(v: &str) -> Option<&str> {
 }
 
 /// How the payload is covered by the signature.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Payload {
     /// `x-amz-content-sha256: UNSIGNED-PAYLOAD` (S3 and S3-compatible services).
     Unsigned,
     /// The SHA-256 of the body, given in hex (the empty body for bodyless requests).
-    Sha256(&'static str),
+    Sha256(String),
 }
 
 /// SHA-256 of the empty body.
@@ -86,7 +86,7 @@ pub fn signing_headers(
         .into();
     let body = match payload {
         Payload::Unsigned => SignableBody::UnsignedPayload,
-        Payload::Sha256(h) => SignableBody::Precomputed(h.to_string()),
+        Payload::Sha256(h) => SignableBody::Precomputed(h),
     };
     let signable = SignableRequest::new(
         method,
@@ -197,7 +197,7 @@ mod tests {
             method,
             url,
             &headers,
-            Payload::Sha256(body_sha256),
+            Payload::Sha256(body_sha256.to_string()),
             &creds,
             "us-east-1",
             "service",

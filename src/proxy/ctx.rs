@@ -34,6 +34,10 @@ pub struct Ctx {
     pub upstream_status: Option<u16>,
     pub upstream_header_at: Option<Instant>,
     pub bytes_out: usize,
+    /// SigV4 with a payload hash: read the body first, at most this many bytes.
+    pub sign_body_limit: Option<usize>,
+    /// SHA-256 (hex) of the request body read for signing.
+    pub body_sha256: Option<String>,
     pub header_redactions: u32,
 }
 
@@ -55,6 +59,8 @@ impl Ctx {
             upstream_status: None,
             upstream_header_at: None,
             bytes_out: 0,
+            sign_body_limit: None,
+            body_sha256: None,
             header_redactions: 0,
         }
     }

@@ -28,6 +28,7 @@ pub enum Rejection {
     Credential(CredError),
     CredentialNotInjectable,
     PayloadNotSignable,
+    BadRequestBody,
     PrivateAddress,
     DnsFailure,
     UpstreamUnreachable,
@@ -43,7 +44,10 @@ impl Rejection {
         match self {
             Rejection::Auth(_) => 407,
             Rejection::AuthRateLimited => 429,
-            Rejection::BadTarget(_) | Rejection::BadHandle | Rejection::NoDefaultHost => 400,
+            Rejection::BadTarget(_)
+            | Rejection::BadHandle
+            | Rejection::NoDefaultHost
+            | Rejection::BadRequestBody => 400,
             Rejection::NoHandle
             | Rejection::UnknownHandle
             | Rejection::DestinationNotBound
@@ -80,7 +84,8 @@ impl Rejection {
             Rejection::Credential(CredError::Refused(_)) => "credential_refused",
             Rejection::Credential(CredError::Timeout) => "credential_timeout",
             Rejection::CredentialNotInjectable => "credential_not_injectable",
-            Rejection::PayloadNotSignable => "payload_signing_unsupported",
+            Rejection::PayloadNotSignable => "body_too_large_to_sign",
+            Rejection::BadRequestBody => "bad_request_body",
             Rejection::PrivateAddress => "private_address_refused",
             Rejection::DnsFailure => "upstream_dns_failure",
             Rejection::UpstreamUnreachable => "upstream_unreachable",
@@ -149,10 +154,11 @@ impl Rejection {
                 "the credential contains characters that cannot be sent in a header".into()
             }
             Rejection::PayloadNotSignable => {
-                "this AWS service needs the request body signed, which credgate does not do yet; \
-                 only bodyless requests (or S3, which accepts unsigned payloads) can go through"
+                "this AWS service signs the request body's hash, and the body is larger than this \
+                 route's inject.max_body (at most 64 KiB); send a smaller request"
                     .into()
             }
+            Rejection::BadRequestBody => "the request body could not be read".into(),
             Rejection::PrivateAddress => {
                 "the upstream resolved to a private or loopback address, which this route does not allow".into()
             }

@@ -34,6 +34,9 @@ const RESERVED_HEADERS: &[&str] = &[
     "upgrade",
 ];
 
+/// Pingora's retry buffer, where a body to be hashed for SigV4 is held.
+const SIGNED_BODY_LIMIT: usize = 64 * 1024;
+
 pub fn valid_handle(h: &str) -> bool {
     let mut bytes = h.bytes();
     bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
@@ -367,7 +370,19 @@ pub fn compile(
             }
             Injection::Query { param }
         }
-        RawInject::Sigv4 { service, region } => {
+        RawInject::Sigv4 {
+            service,
+            region,
+            max_body,
+        } => {
+            let max_body = max_body.unwrap_or(SIGNED_BODY_LIMIT);
+            if max_body == 0 || max_body > SIGNED_BODY_LIMIT {
+                errs.push(err(
+                    "inject.max_body",
+                    format!("{max_body} is outside 1..=65536"),
+                    "bodies are buffered in Pingora's 64 KiB retry buffer to be hashed; use at most 65536",
+                ));
+            }
             if service.is_empty()
                 || !service
                     .bytes()
@@ -382,7 +397,11 @@ pub fn compile(
             let region = region
                 .or_else(|| sources.aws.map(|a| a.config.region.clone()))
                 .unwrap_or_else(|| "us-east-1".into());
-            Injection::SigV4 { service, region }
+            Injection::SigV4 {
+                service,
+                region,
+                max_body,
+            }
         }
     };
     let is_sts = credential.kind() == "aws_sts";

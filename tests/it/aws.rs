@@ -270,3 +270,71 @@ fn sts_unreachable_or_refusing_fails_closed() {
         r.raw()
     );
 }
+
+#[test]
+fn a_form_post_to_a_non_s3_service_is_signed_over_its_body() {
+    let moto = Moto::start();
+    // STS itself as the upstream service, through credgate, with the assumed role's credentials.
+    let route = moto
+        .route("STS_SELF", "reports-ro")
+        .replace("service: s3", "service: sts\n  max_body: 200")
+        .replace(
+            "methods: [GET, HEAD, PUT], paths: [\"/reports\", \"/reports/**\"]",
+            "methods: [POST], paths: [\"/\"]",
+        );
+    let cg = Credgate::start(
+        &[("sts.yaml", route)],
+        &moto.aws_yaml(&format!("http://{}", moto.addr)),
+    );
+    let call = |body: &str| {
+        curl(&[
+            "-x",
+            &cg.alice(),
+            "-H",
+            "X-Cred-Handle: STS_SELF",
+            "-H",
+            "Content-Type: application/x-www-form-urlencoded",
+            "--data-binary",
+            body,
+            &moto.url("/"),
+        ])
+    };
+    let r = call("Action=GetCallerIdentity&Version=2011-06-15");
+    assert_eq!(r.status, 200, "{}", r.raw());
+    // Moto read the action from the forwarded body, and saw the agent's session.
+    assert!(
+        r.body
+            .contains("assumed-role/reports-ro/credgate-alice-STS_SELF"),
+        "{}",
+        r.body
+    );
+    let big = format!(
+        "Action=GetCallerIdentity&Version=2011-06-15&Pad={}",
+        "x".repeat(300)
+    );
+    let r = call(&big);
+    assert_eq!(
+        (r.status, r.reason().as_str()),
+        (413, "body_too_large_to_sign"),
+        "{}",
+        r.raw()
+    );
+    // Without a Content-Length the limit is enforced while reading.
+    let r = curl(&[
+        "-x",
+        &cg.alice(),
+        "-H",
+        "X-Cred-Handle: STS_SELF",
+        "-H",
+        "Transfer-Encoding: chunked",
+        "--data-binary",
+        &big,
+        &moto.url("/"),
+    ]);
+    assert_eq!(
+        (r.status, r.reason().as_str()),
+        (413, "body_too_large_to_sign"),
+        "{}",
+        r.raw()
+    );
+}
