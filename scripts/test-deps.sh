@@ -22,7 +22,7 @@ fi
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c 'import httpbin, gunicorn, requests' 2>/dev/null || [ ! -x .venv/bin/bao ]; then
+if ! .venv/bin/python -c 'import httpbin, gunicorn, requests, moto' 2>/dev/null || [ ! -x .venv/bin/bao ] || [ ! -x .venv/bin/aws ]; then
   echo "test-deps: installing Python test peers into .venv"
   .venv/bin/pip install -q --disable-pip-version-check -r scripts/requirements-test.txt
 fi

@@ -521,10 +521,14 @@ impl ProxyHttp for CredgateProxy {
 
     async fn upstream_response_filter(
         &self,
-        _session: &mut Session,
+        session: &mut Session,
         resp: &mut ResponseHeader,
         ctx: &mut Ctx,
     ) -> Result<()> {
+        // A HEAD answer, 204 and 304 carry no body: their Content-Length describes the resource
+        // (clients such as `aws s3 cp` read it) and scrubbing cannot change it.
+        let bodyless = session.req_header().method == http::Method::HEAD
+            || matches!(resp.status.as_u16(), 204 | 304);
         ctx.upstream_status = Some(resp.status.as_u16());
         ctx.upstream_header_at = Some(std::time::Instant::now());
         let encoded = resp
@@ -545,7 +549,7 @@ impl ProxyHttp for CredgateProxy {
         if route.scrub.skips(content_type) {
             // The route chose to pass this binary type through; the audit line says so.
             scrubber.skip_body();
-        } else {
+        } else if !bodyless {
             // The body may shrink or grow: let Pingora re-frame it.
             resp.remove_header(&header::CONTENT_LENGTH);
         }

@@ -338,3 +338,34 @@ fn a_form_post_to_a_non_s3_service_is_signed_over_its_body() {
         r.raw()
     );
 }
+
+#[test]
+fn aws_cli_copies_through_the_proxy_with_the_handle_as_key() {
+    let moto = Moto::start();
+    let cg = start(&moto);
+    let aws = |args: &[&str]| {
+        let out = Command::new(venv().join("bin/aws"))
+            .args(args)
+            .args(["--endpoint-url", &moto.url(""), "--region", "us-east-1"])
+            .env("HTTP_PROXY", cg.alice())
+            .env("AWS_ACCESS_KEY_ID", "S3_RW")
+            .env("AWS_SECRET_ACCESS_KEY", "unused")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .expect("aws cli runs");
+        assert!(
+            out.status.success(),
+            "aws {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(
+        aws(&["s3", "cp", "s3://reports/q3.csv", "-"]),
+        "revenue,42\n"
+    );
+    let listing = aws(&["s3", "ls", "s3://reports/"]);
+    assert!(listing.contains("q3.csv"), "{listing}");
+}

@@ -443,3 +443,20 @@ fn connect_tunnels_are_refused_with_a_reason() {
     assert_eq!(audit[0]["method"], "CONNECT");
     assert!(up.seen().is_empty());
 }
+
+#[test]
+fn head_answers_keep_their_content_length() {
+    let up = Upstream::start();
+    let secret = SecretFile::new(SECRET);
+    let cg = Credgate::start(&stripe_like(&up, &secret), "");
+    let r = curl(&[
+        "-I",
+        "-x",
+        &cg.alice(),
+        "-H",
+        "X-Cred-Handle: ECHO",
+        &format!("http://127.0.0.1:{}/plain", up.port()),
+    ]);
+    assert_eq!(r.status, 200, "{}", r.raw());
+    assert_eq!(r.header("content-length"), Some("11"), "{}", r.raw());
+}

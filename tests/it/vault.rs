@@ -720,3 +720,31 @@ fn vault_refusing_or_hanging_fails_closed_with_the_right_status() {
     );
     assert!(up.seen().is_empty());
 }
+
+#[test]
+fn a_sealed_vault_fails_closed_with_503() {
+    let bao = Bao::start();
+    let up = Upstream::start();
+    bao.api(
+        "POST",
+        "secret/data/svc",
+        r#"{"data":{"token":"sealed-test-secret"}}"#,
+    );
+    let kv = "  source: vault_kv\n  path: svc\n  field: token";
+    let cg = Credgate::start(
+        &[(
+            "kv.yaml",
+            route_to("SEALED", up.port(), kv, BEARER, "[alice]"),
+        )],
+        &bao.token_auth_yaml(),
+    );
+    bao.api("PUT", "sys/seal", "");
+    let r = cg.via("SEALED", &format!("http://127.0.0.1:{}/x", up.port()));
+    assert_eq!(
+        (r.status, r.reason().as_str()),
+        (503, "credential_unavailable"),
+        "{}",
+        r.raw()
+    );
+    assert!(up.seen().is_empty());
+}
