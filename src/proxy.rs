@@ -191,7 +191,7 @@ impl CredgateProxy {
         // 6. The credential. Fails closed.
         let source = route.credential.clone();
         let key = CacheKey {
-            source: source.cache_key(),
+            source: route.cred_key.clone(),
             agent: source.per_agent().then(|| agent.clone()),
         };
         let mint = MintRequest {
@@ -203,13 +203,7 @@ impl CredgateProxy {
             .cache
             .get(&key, &source, &mint, cfg.limits.credential_timeout)
             .await;
-        let labels = |result: &str| {
-            [
-                route.handle.to_string(),
-                source.kind().to_string(),
-                result.to_string(),
-            ]
-        };
+        let labels = |result: &'static str| [route.handle.as_ref(), source.kind(), result];
         let resolved = match resolved {
             Ok(r) => r,
             Err(e) => {
@@ -251,7 +245,10 @@ impl CredgateProxy {
         }
 
         // 7. Make sure the scrubber knows this credential in every form it goes on the wire.
-        let live_key = format!("{}|{}", route.handle, key.agent.as_deref().unwrap_or(""));
+        let live_key: std::borrow::Cow<'_, str> = match &key.agent {
+            None => std::borrow::Cow::Borrowed(&route.handle),
+            Some(a) => std::borrow::Cow::Owned(format!("{}|{a}", route.handle)),
+        };
         self.state.live.observe(&live_key, resolved.version, || {
             route
                 .inject

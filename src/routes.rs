@@ -326,6 +326,8 @@ pub struct Route {
     pub rules: Vec<Rule>,
     /// Upstream connection pool key: connections are never shared between routes.
     pub pool_key: u64,
+    /// The credential cache key of `credential` (computed once, not per request).
+    pub cred_key: Arc<str>,
     /// How responses on this route are scrubbed.
     pub scrub: crate::scrub::ScrubPolicy,
 }

@@ -18,7 +18,7 @@ const EXPIRY_MARGIN: Duration = Duration::from_secs(2);
 /// Everything that changes what a fetch returns.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CacheKey {
-    pub source: String,
+    pub source: Arc<str>,
     pub agent: Option<Arc<str>>,
 }
 
@@ -363,7 +363,7 @@ mod tests {
         let src: Arc<dyn CredentialSource> = Arc::new(Counting::default());
         for i in 0..5 {
             let k = CacheKey {
-                source: format!("s{i}"),
+                source: format!("s{i}").into(),
                 agent: None,
             };
             cache

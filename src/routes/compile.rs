@@ -446,6 +446,7 @@ pub fn compile(
             read_timeout: raw.upstream.read_timeout,
         },
         agents: agent_set,
+        cred_key: Arc::from(credential.cache_key()),
         credential,
         inject,
         mode: raw.mode.unwrap_or(default_mode),
