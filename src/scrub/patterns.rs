@@ -107,11 +107,43 @@ fn compile_regex(re: &str) -> Result<(meta::Regex, usize), String> {
             "the longest match is {max} bytes; the limit is {HARD_CAP}"
         ));
     }
+    // Large counted repetitions (`{8,4096}`) make NFAs of thousands of states, and capture
+    // extraction over those is slow. The search span already stops at the longest match, so the
+    // same regex with those upper bounds removed finds exactly the same matches within it.
+    let relaxed = relax_bounds(re);
+    let hir = syntax::parse_with(&relaxed, &syntax_config()).map_err(|e| e.to_string())?;
     let re = meta::Builder::new()
         .configure(meta::Config::new().utf8_empty(false))
         .build_from_hir(&hir)
         .map_err(|e| e.to_string())?;
     Ok((re, max))
+}
+
+/// `x{8,1024}` -> `x{8,}` for upper bounds of 64 or more.
+fn relax_bounds(re: &str) -> String {
+    let mut out = String::with_capacity(re.len());
+    let mut rest = re;
+    while let Some(i) = rest.find(',') {
+        let (head, tail) = rest.split_at(i);
+        out.push_str(head);
+        let digits = tail[1..].bytes().take_while(u8::is_ascii_digit).count();
+        let closes = tail.as_bytes().get(1 + digits) == Some(&b'}');
+        let big = tail[1..1 + digits].parse::<usize>().is_ok_and(|n| n >= 64);
+        // `{m,n}` itself: digits back to an unescaped `{`.
+        let counted = head.rfind('{').is_some_and(|o| {
+            let d = &head[o + 1..];
+            !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()) && !head[..o].ends_with('\\')
+        });
+        if closes && big && counted {
+            out.push_str(",}");
+            rest = &tail[2 + digits..];
+        } else {
+            out.push(',');
+            rest = &tail[1..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The literal prefix of an extra pattern, which becomes its anchor.
@@ -289,6 +321,12 @@ impl PatternSet {
                     .span(start..end.min(hay.len()))
                     .anchored(Anchored::Yes);
                 let cache = caches.get(idx as usize, re);
+                // The lazy DFA decides most candidates (a URL without a password, the word
+                // `password` in prose) in a few bytes; captures run only on a match, over it.
+                let Some(m) = re.search_with(&mut cache.cache, &input) else {
+                    return Verdict::NoMatch;
+                };
+                let input = input.span(m.start()..m.end());
                 let caps = &mut cache.caps;
                 re.search_captures_with(&mut cache.cache, &input, caps);
                 if !caps.is_match() {
@@ -383,5 +421,16 @@ impl Caches {
             cache: re.create_cache(),
             caps: re.create_captures(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn relaxed_bounds_only_touch_large_counted_repetitions() {
+        assert_eq!(
+            super::relax_bounds(r"a{8,4096}b{2,8}c\{1,100}[,]{3,64}"),
+            r"a{8,}b{2,8}c\{1,100}[,]{3,}"
+        );
     }
 }
