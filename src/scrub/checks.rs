@@ -3,6 +3,9 @@
 //! `${DB_PASSWORD}`, `<your-key>`), and plausibility for context rules (a `Bearer` followed by a
 //! word in prose is not a token).
 
+use std::sync::OnceLock;
+
+use aho_corasick::AhoCorasick;
 use base64::Engine;
 
 /// Which check a rule runs on its candidate.
@@ -89,11 +92,28 @@ const PLACEHOLDER_PARTS: &[&str] = &[
 
 /// Whether `v` is a placeholder, a template variable or an already masked value.
 pub fn is_placeholder(v: &[u8]) -> bool {
-    let s = String::from_utf8_lossy(v).to_ascii_lowercase();
-    let t = s.trim_matches(|c| c == '"' || c == '\'');
-    PLACEHOLDER_WORDS.contains(&t)
-        || PLACEHOLDER_PARTS.iter().any(|p| t.contains(p))
-        || t.bytes().all(|b| b == t.as_bytes()[0])
+    static PARTS: OnceLock<AhoCorasick> = OnceLock::new();
+    let parts = PARTS.get_or_init(|| {
+        AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .ascii_case_insensitive(true)
+            .build(PLACEHOLDER_PARTS)
+            .expect("placeholder parts compile")
+    });
+    let start = v
+        .iter()
+        .position(|b| !matches!(b, b'"' | b'\''))
+        .unwrap_or(v.len());
+    let end = v
+        .iter()
+        .rposition(|b| !matches!(b, b'"' | b'\''))
+        .map_or(start, |e| e + 1);
+    let t = &v[start..end.max(start)];
+    PLACEHOLDER_WORDS
+        .iter()
+        .any(|w| w.as_bytes().eq_ignore_ascii_case(t))
+        || parts.is_match(t)
+        || t.iter().all(|b| b.eq_ignore_ascii_case(&t[0]))
 }
 
 fn classes(v: &[u8]) -> usize {

@@ -36,13 +36,23 @@ pub type Span = (usize, usize);
 /// An immutable index over a set of exact values.
 pub struct LiveSet {
     forms: Vec<Box<[u8]>>,
-    /// q-gram (little-endian u64 of 8 bytes) -> (form index, offset of the q-gram in the form).
-    index: HashMap<u64, Vec<(u32, u8)>>,
+    /// q-gram (little-endian u64 of 8 bytes) -> the forms that have it, grouped by its offset.
+    index: HashMap<u64, Vec<Group>>,
     bits: Vec<u64>,
     shift: u32,
     step: usize,
     short: Option<AhoCorasick>,
     max_len: usize,
+}
+
+/// The forms that have one q-gram at one offset. Credentials often share a prefix (`sk_live_51…`,
+/// a service's key format), so a probe can hit a q-gram that hundreds of forms share; a second
+/// q-gram at `tail` (the last 8 bytes of the shortest of them) tells them apart in one lookup
+/// instead of hundreds of comparisons.
+struct Group {
+    off: u8,
+    tail: u16,
+    by_tail: HashMap<u64, Vec<u32>>,
 }
 
 impl std::fmt::Debug for LiveSet {
@@ -84,14 +94,35 @@ impl LiveSet {
             .clamp(12, 24);
         let mut bits = vec![0u64; (1usize << log2) / 64];
         let shift = 64 - log2;
-        let mut index: HashMap<u64, Vec<(u32, u8)>> = HashMap::with_capacity(entries);
+        let mut by_gram: HashMap<(u64, u8), Vec<u32>> = HashMap::with_capacity(entries);
         for (i, f) in long.iter().enumerate() {
             for o in 0..step {
                 let q = qgram(f, o);
                 let h = (q.wrapping_mul(HASH_K) >> shift) as usize;
                 bits[h >> 6] |= 1 << (h & 63);
-                index.entry(q).or_default().push((i as u32, o as u8));
+                by_gram.entry((q, o as u8)).or_default().push(i as u32);
             }
+        }
+        let mut index: HashMap<u64, Vec<Group>> = HashMap::with_capacity(by_gram.len());
+        for ((q, off), members) in by_gram {
+            let tail = members
+                .iter()
+                .map(|&i| long[i as usize].len())
+                .min()
+                .unwrap_or(Q)
+                - Q;
+            let mut by_tail: HashMap<u64, Vec<u32>> = HashMap::new();
+            for i in members {
+                by_tail
+                    .entry(qgram(&long[i as usize], tail))
+                    .or_default()
+                    .push(i);
+            }
+            index.entry(q).or_default().push(Group {
+                off,
+                tail: tail as u16,
+                by_tail,
+            });
         }
         let short = if short.is_empty() {
             None
@@ -152,16 +183,25 @@ impl LiveSet {
 
     #[cold]
     fn verify(&self, hay: &[u8], p: usize, q: u64, from: usize, out: &mut Vec<Span>) {
-        let Some(cands) = self.index.get(&q) else {
+        let Some(groups) = self.index.get(&q) else {
             return;
         };
-        for &(i, o) in cands {
-            let f = &self.forms[i as usize];
-            let Some(s) = p.checked_sub(o as usize) else {
+        for g in groups {
+            let Some(s) = p.checked_sub(g.off as usize) else {
                 continue;
             };
-            if s >= from && hay.get(s..s + f.len()) == Some(&f[..]) {
-                out.push((s, s + f.len()));
+            let t = s + g.tail as usize;
+            if s < from || t + Q > hay.len() {
+                continue;
+            }
+            let Some(cands) = g.by_tail.get(&qgram(hay, t)) else {
+                continue;
+            };
+            for &i in cands {
+                let f = &self.forms[i as usize];
+                if hay.get(s..s + f.len()) == Some(&f[..]) {
+                    out.push((s, s + f.len()));
+                }
             }
         }
     }

@@ -9,8 +9,10 @@
 
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{packed, AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex_automata::dfa::onepass;
 use regex_automata::meta;
+use regex_automata::nfa::thompson;
 use regex_automata::util::captures::Captures;
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input};
@@ -39,7 +41,10 @@ pub struct Rule {
 }
 
 enum Verifier {
-    Regex(meta::Regex),
+    /// The regex, and the same regex as a one-pass DFA when it is one (most token formats are):
+    /// then a single one-pass scan over the candidate both decides and yields the captures,
+    /// where the general path runs a lazy DFA and then a capture engine over the match.
+    Regex(meta::Regex, Option<Box<onepass::DFA>>),
     Pem,
 }
 
@@ -74,10 +79,48 @@ pub struct ExtraPattern {
     pub keep: usize,
 }
 
+/// The literal search over every anchor. Teddy (SIMD) where the CPU has it: aho-corasick only
+/// picks it by itself for up to 64 literals, and past that falls back to an automaton that runs
+/// at a few hundred MB/s, so the packed searcher is built directly without that limit (the pack
+/// has about 80 anchors; Teddy over them still runs at several GB/s). An automaton elsewhere.
+enum Prefilter {
+    Teddy(packed::Searcher),
+    Automaton(AhoCorasick),
+}
+
+impl Prefilter {
+    fn new(lits: &[Vec<u8>]) -> Result<Self, String> {
+        let teddy = packed::Config::new()
+            .match_kind(packed::MatchKind::LeftmostFirst)
+            .only_teddy(true)
+            .heuristic_pattern_limits(false)
+            .builder()
+            .extend(lits)
+            .build();
+        if let Some(t) = teddy {
+            return Ok(Self::Teddy(t));
+        }
+        AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(lits)
+            .map(Self::Automaton)
+            .map_err(|e| e.to_string())
+    }
+
+    #[inline]
+    fn find(&self, hay: &[u8], from: usize) -> Option<usize> {
+        match self {
+            Self::Teddy(t) => t.find_in(hay, aho_corasick::Span::from(from..hay.len())),
+            Self::Automaton(ac) => ac.find(aho_corasick::Input::new(hay).span(from..hay.len())),
+        }
+        .map(|m| m.start())
+    }
+}
+
 /// A compiled set of rules.
 pub struct PatternSet {
     rules: Vec<Rule>,
-    prefilter: Option<AhoCorasick>,
+    prefilter: Option<Prefilter>,
     /// Anchor literal and rule index, by the anchor's first byte.
     by_first: Vec<Vec<(Box<[u8]>, u16)>>,
     max_anchor: usize,
@@ -96,7 +139,7 @@ fn syntax_config() -> syntax::Config {
     syntax::Config::new().unicode(false).utf8(false)
 }
 
-fn compile_regex(re: &str) -> Result<(meta::Regex, usize), String> {
+fn compile_regex(re: &str) -> Result<(meta::Regex, Option<Box<onepass::DFA>>, usize), String> {
     let hir = syntax::parse_with(re, &syntax_config()).map_err(|e| e.to_string())?;
     let max = hir
         .properties()
@@ -116,7 +159,13 @@ fn compile_regex(re: &str) -> Result<(meta::Regex, usize), String> {
         .configure(meta::Config::new().utf8_empty(false))
         .build_from_hir(&hir)
         .map_err(|e| e.to_string())?;
-    Ok((re, max))
+    let onepass = onepass::Builder::new()
+        .syntax(syntax_config())
+        .thompson(thompson::Config::new().utf8(false))
+        .build(&relaxed)
+        .ok()
+        .map(Box::new);
+    Ok((re, onepass, max))
 }
 
 /// `x{8,1024}` -> `x{8,}` for upper bounds of 64 or more.
@@ -168,9 +217,9 @@ impl PatternSet {
             let idx = compiled.len() as u16;
             let (verifier, window) = match def.verify {
                 Verify::Regex(re) => {
-                    let (re, max) =
+                    let (re, op, max) =
                         compile_regex(re).map_err(|e| format!("rule {}: {e}", def.kind))?;
-                    (Verifier::Regex(re), max + 1)
+                    (Verifier::Regex(re, op), max + 1)
                 }
                 Verify::PemPrivateKey => (Verifier::Pem, HARD_CAP),
             };
@@ -193,14 +242,14 @@ impl PatternSet {
                     x.regex
                 )
             })?;
-            let (re, max) = compile_regex(&x.regex)?;
+            let (re, op, max) = compile_regex(&x.regex)?;
             anchors.push((anchor.into_bytes(), idx));
             compiled.push(Rule {
                 kind: Arc::from(x.kind.as_str()),
                 keep: x.keep,
                 back: 0,
                 check: Check::None,
-                verifier: Verifier::Regex(re),
+                verifier: Verifier::Regex(re, op),
                 window: max + 1,
                 context: false,
             });
@@ -211,12 +260,7 @@ impl PatternSet {
         let prefilter = if lits.is_empty() {
             None
         } else {
-            Some(
-                AhoCorasickBuilder::new()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .build(&lits)
-                    .map_err(|e| e.to_string())?,
-            )
+            Some(Prefilter::new(&lits)?)
         };
         let mut by_first: Vec<Vec<(Box<[u8]>, u16)>> = vec![Vec::new(); 256];
         for (a, i) in &anchors {
@@ -251,9 +295,7 @@ impl PatternSet {
     /// The next position at or after `from` where some anchor starts.
     #[inline]
     pub fn next_candidate(&self, hay: &[u8], from: usize) -> Option<usize> {
-        let ac = self.prefilter.as_ref()?;
-        ac.find(aho_corasick::Input::new(hay).span(from..hay.len()))
-            .map(|m| m.start())
+        self.prefilter.as_ref()?.find(hay, from)
     }
 
     /// Verifies the candidate at `at`: the first rule (in pack order) whose anchor is there and
@@ -312,7 +354,7 @@ impl PatternSet {
     ) -> Verdict {
         match &rule.verifier {
             Verifier::Pem => pem(hay, start, eof, idx),
-            Verifier::Regex(re) => {
+            Verifier::Regex(re, op) => {
                 let end = start + rule.window;
                 if end > hay.len() && !eof {
                     return Verdict::NeedMore;
@@ -320,15 +362,28 @@ impl PatternSet {
                 let input = Input::new(hay)
                     .span(start..end.min(hay.len()))
                     .anchored(Anchored::Yes);
-                let cache = caches.get(idx as usize, re);
-                // The lazy DFA decides most candidates (a URL without a password, the word
-                // `password` in prose) in a few bytes; captures run only on a match, over it.
-                let Some(m) = re.search_with(&mut cache.cache, &input) else {
-                    return Verdict::NoMatch;
+                let cache = caches.get(idx as usize, re, op.as_deref());
+                // The one-pass scan stops where the candidate stops matching, a few bytes in for
+                // most non-matches. An anchored one-pass search cannot fail; if it ever did, the
+                // general path below decides.
+                let one_pass = match (op, cache.onepass.as_mut()) {
+                    (Some(op), Some((opc, caps))) => op.try_search(opc, &input, caps).is_ok(),
+                    _ => false,
                 };
-                let input = input.span(m.start()..m.end());
-                let caps = &mut cache.caps;
-                re.search_captures_with(&mut cache.cache, &input, caps);
+                let caps = match cache.onepass.as_mut() {
+                    Some((_, caps)) if one_pass => caps,
+                    _ => {
+                        // The lazy DFA decides most candidates (a URL without a password, the
+                        // word `password` in prose) in a few bytes; captures run only on a match,
+                        // over it.
+                        let Some(m) = re.search_with(&mut cache.cache, &input) else {
+                            return Verdict::NoMatch;
+                        };
+                        let input = input.span(m.start()..m.end());
+                        re.search_captures_with(&mut cache.cache, &input, &mut cache.caps);
+                        &mut cache.caps
+                    }
+                };
                 if !caps.is_match() {
                     return Verdict::NoMatch;
                 }
@@ -404,6 +459,7 @@ pub struct Caches(Vec<Option<RuleCache>>);
 pub struct RuleCache {
     cache: meta::Cache,
     caps: Captures,
+    onepass: Option<(onepass::Cache, Captures)>,
 }
 
 impl std::fmt::Debug for Caches {
@@ -413,13 +469,14 @@ impl std::fmt::Debug for Caches {
 }
 
 impl Caches {
-    fn get(&mut self, idx: usize, re: &meta::Regex) -> &mut RuleCache {
+    fn get(&mut self, idx: usize, re: &meta::Regex, op: Option<&onepass::DFA>) -> &mut RuleCache {
         if self.0.len() <= idx {
             self.0.resize_with(idx + 1, || None);
         }
         self.0[idx].get_or_insert_with(|| RuleCache {
             cache: re.create_cache(),
             caps: re.create_captures(),
+            onepass: op.map(|op| (op.create_cache(), op.create_captures())),
         })
     }
 }

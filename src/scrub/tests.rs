@@ -199,6 +199,30 @@ fn short_values_are_ignored_and_many_live_values_work() {
 }
 
 #[test]
+fn live_values_sharing_a_long_prefix_are_told_apart() {
+    // Forms of different lengths share their first q-grams; the index separates them by a second
+    // q-gram at the shortest one's end.
+    let prefix = "sk_live_51HsharedPrefixOfManyKeys_";
+    let vals: Vec<String> = (0..300)
+        .map(|i| format!("{prefix}{i:03}{}", "Zq9x".repeat(i % 5)))
+        .collect();
+    let refs: Vec<&str> = vals.iter().map(String::as_str).collect();
+    let set = live(&refs);
+    let p = ScrubPolicy::default();
+    for v in [&vals[0], &vals[7], &vals[299]] {
+        let body = format!(
+            "<{v}> and {}",
+            base64::engine::general_purpose::STANDARD.encode(v)
+        );
+        let (out, n) = run(&p, &set, &[body.as_bytes()]);
+        assert_eq!(n.get("credential"), 2, "{}", String::from_utf8_lossy(&out));
+    }
+    let near = format!("{prefix}999Zq9x");
+    let (out, n) = run(&p, &set, &[near.as_bytes()]);
+    assert_eq!(n.get("credential"), 0, "{}", String::from_utf8_lossy(&out));
+}
+
+#[test]
 fn live_set_versions_and_forget() {
     let ls = LiveSecrets::new();
     let sec = |s: &str| vec![crate::creds::SecretString::from(s.to_string())];
