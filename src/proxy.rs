@@ -597,6 +597,7 @@ impl ProxyHttp for CredgateProxy {
                     // Fail closed: a match larger than the cap. Nothing more of this body goes
                     // out; the aborted stream tells the agent it is incomplete.
                     *body = None;
+                    ctx.rejection = Some(Rejection::ScrubOverflow);
                     return Err(Error::explain(ErrorType::InternalError, e.to_string()));
                 }
             }

@@ -36,6 +36,9 @@ pub enum Rejection {
     UpstreamTimeout,
     UpstreamConnectTimeout,
     UndecodableEncoding,
+    /// The response scrubber failed closed (one candidate past its hard cap): the rest of the
+    /// body was withheld.
+    ScrubOverflow,
     Internal,
 }
 
@@ -59,7 +62,8 @@ impl Rejection {
             | Rejection::DnsFailure
             | Rejection::UpstreamUnreachable
             | Rejection::UpstreamTls
-            | Rejection::UndecodableEncoding => 502,
+            | Rejection::UndecodableEncoding
+            | Rejection::ScrubOverflow => 502,
             Rejection::UpstreamTimeout | Rejection::UpstreamConnectTimeout => 504,
             Rejection::ConnectNotSupported => 405,
             Rejection::PayloadNotSignable => 413,
@@ -93,6 +97,7 @@ impl Rejection {
             Rejection::UpstreamTimeout => "upstream_timeout",
             Rejection::UpstreamConnectTimeout => "upstream_connect_timeout",
             Rejection::UndecodableEncoding => "undecodable_content_encoding",
+            Rejection::ScrubOverflow => "scrub_overflow",
             Rejection::Internal => "internal_error",
         }
     }
@@ -169,6 +174,11 @@ impl Rejection {
             Rejection::UpstreamConnectTimeout => "connecting to the upstream timed out".into(),
             Rejection::UndecodableEncoding => {
                 "the upstream used a content encoding credgate cannot scan; the response was withheld".into()
+            }
+            Rejection::ScrubOverflow => {
+                "the response held a secret-like block longer than the scrubber's limit; the rest \
+                 of it was withheld"
+                    .into()
             }
             Rejection::Internal => "internal error".into(),
         }

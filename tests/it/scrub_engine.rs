@@ -389,6 +389,8 @@ fn an_endless_private_key_block_fails_closed_through_the_proxy() {
     let line = &cg.audit_n(1)[0];
     assert_eq!(line["scrub"], "failed_closed", "{line}");
     assert_eq!(line["redactions_by_kind"]["scrub_overflow"], 1);
+    assert_eq!(line["decision"], "error", "{line}");
+    assert_eq!(line["reason"], "scrub_overflow", "{line}");
 }
 
 /// Run by hand: `cargo test --release --test it -- --ignored one_gib --nocapture`.
