@@ -16,6 +16,7 @@ use regex_automata::nfa::thompson;
 use regex_automata::util::captures::Captures;
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input};
+use regex_syntax::hir::{Hir, HirKind, Look};
 
 use super::checks::{self, Check};
 use super::rules::{RuleDef, Verify};
@@ -38,13 +39,15 @@ pub struct Rule {
     /// A context rule (`password: ...`, `Bearer ...`): a value that is itself a known format
     /// is reported as that format.
     context: bool,
+    /// A `key: value` rule: no verdict is possible unless the key is followed by `=`, `:` or `>`.
+    assignment: bool,
 }
 
 enum Verifier {
     /// The regex, and the same regex as a one-pass DFA when it is one (most token formats are):
     /// then a single one-pass scan over the candidate both decides and yields the captures,
     /// where the general path runs a lazy DFA and then a capture engine over the match.
-    Regex(meta::Regex, Option<Box<onepass::DFA>>),
+    Regex(meta::Regex, Option<Box<onepass::DFA>>, Option<Shape>),
     Pem,
 }
 
@@ -139,8 +142,87 @@ fn syntax_config() -> syntax::Config {
     syntax::Config::new().unicode(false).utf8(false)
 }
 
-fn compile_regex(re: &str) -> Result<(meta::Regex, Option<Box<onepass::DFA>>, usize), String> {
+/// Where the secret sits in a match of a simply shaped rule (`\b(SECRET)(?:[^X]|$)`,
+/// `literal(SECRET)`, `\b(SECRET)\b`), so that it is found from the match bounds alone, with
+/// no capture search.
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    /// Fixed literal bytes before the secret.
+    lead: usize,
+    /// The secret is followed by one byte of a class or by the end of the input.
+    one_byte_after: bool,
+}
+
+fn shape(hir: &Hir) -> Option<Shape> {
+    let HirKind::Concat(parts) = hir.kind() else {
+        return None;
+    };
+    let cap = parts
+        .iter()
+        .position(|h| matches!(h.kind(), HirKind::Capture(_)))?;
+    let mut lead = 0;
+    for h in &parts[..cap] {
+        match h.kind() {
+            HirKind::Look(_) => {}
+            HirKind::Literal(lit) => lead += lit.0.len(),
+            _ => return None,
+        }
+    }
+    let HirKind::Capture(c) = parts[cap].kind() else {
+        return None;
+    };
+    if c.index != 1 || c.sub.properties().explicit_captures_len() != 0 {
+        return None;
+    }
+    let one_byte_after = match &parts[cap + 1..] {
+        [] => false,
+        [h] if matches!(h.kind(), HirKind::Look(_)) => false,
+        [h] => match h.kind() {
+            HirKind::Alternation(alts) if alts.len() == 2 => {
+                let class = |h: &Hir| matches!(h.kind(), HirKind::Class(_));
+                let end = |h: &Hir| matches!(h.kind(), HirKind::Look(Look::End));
+                if (class(&alts[0]) && end(&alts[1])) || (end(&alts[0]) && class(&alts[1])) {
+                    true
+                } else {
+                    return None;
+                }
+            }
+            _ => return None,
+        },
+        _ => return None,
+    };
+    Some(Shape {
+        lead,
+        one_byte_after,
+    })
+}
+
+/// Keyword rules need the key followed by an optional quote, blanks and `=`, `:` or `>`; prose
+/// (`the password reset page`, `a token from your dashboard`) fails that in a few bytes. `true`
+/// only when the bytes present already rule an assignment out.
+fn not_an_assignment(hay: &[u8], start: usize) -> bool {
+    let mut i = start;
+    let at = |i: usize| hay.get(i).copied();
+    while at(i).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        i += 1;
+    }
+    if at(i) == Some(b'\\') {
+        i += 1;
+    }
+    if matches!(at(i), Some(b'"' | b'\'')) {
+        i += 1;
+    }
+    while matches!(at(i), Some(b' ' | b'\t')) {
+        i += 1;
+    }
+    at(i).is_some_and(|b| !matches!(b, b'=' | b':' | b'>'))
+}
+
+type Compiled = (meta::Regex, Option<Box<onepass::DFA>>, Option<Shape>, usize);
+
+fn compile_regex(re: &str) -> Result<Compiled, String> {
     let hir = syntax::parse_with(re, &syntax_config()).map_err(|e| e.to_string())?;
+    let shape = shape(&hir);
     let max = hir
         .properties()
         .maximum_len()
@@ -165,7 +247,7 @@ fn compile_regex(re: &str) -> Result<(meta::Regex, Option<Box<onepass::DFA>>, us
         .build(&relaxed)
         .ok()
         .map(Box::new);
-    Ok((re, onepass, max))
+    Ok((re, onepass, shape, max))
 }
 
 /// `x{8,1024}` -> `x{8,}` for upper bounds of 64 or more.
@@ -217,9 +299,9 @@ impl PatternSet {
             let idx = compiled.len() as u16;
             let (verifier, window) = match def.verify {
                 Verify::Regex(re) => {
-                    let (re, op, max) =
+                    let (re, op, shape, max) =
                         compile_regex(re).map_err(|e| format!("rule {}: {e}", def.kind))?;
-                    (Verifier::Regex(re, op), max + 1)
+                    (Verifier::Regex(re, op, shape), max + 1)
                 }
                 Verify::PemPrivateKey => (Verifier::Pem, HARD_CAP),
             };
@@ -232,6 +314,7 @@ impl PatternSet {
                 verifier,
                 window,
                 context: def.pack == "keywords" || matches!(def.kind, "bearer_token" | "cookie"),
+                assignment: def.pack == "keywords" || def.kind == "cookie",
             });
         }
         for x in extra {
@@ -242,16 +325,17 @@ impl PatternSet {
                     x.regex
                 )
             })?;
-            let (re, op, max) = compile_regex(&x.regex)?;
+            let (re, op, shape, max) = compile_regex(&x.regex)?;
             anchors.push((anchor.into_bytes(), idx));
             compiled.push(Rule {
                 kind: Arc::from(x.kind.as_str()),
                 keep: x.keep,
                 back: 0,
                 check: Check::None,
-                verifier: Verifier::Regex(re, op),
+                verifier: Verifier::Regex(re, op, shape),
                 window: max + 1,
                 context: false,
+                assignment: false,
             });
         }
         let mut lits: Vec<Vec<u8>> = anchors.iter().map(|(a, _)| a.clone()).collect();
@@ -354,7 +438,10 @@ impl PatternSet {
     ) -> Verdict {
         match &rule.verifier {
             Verifier::Pem => pem(hay, start, eof, idx),
-            Verifier::Regex(re, op) => {
+            Verifier::Regex(re, op, shape) => {
+                if rule.assignment && not_an_assignment(hay, start) {
+                    return Verdict::NoMatch;
+                }
                 let end = start + rule.window;
                 if end > hay.len() && !eof {
                     return Verdict::NeedMore;
@@ -363,6 +450,19 @@ impl PatternSet {
                     .span(start..end.min(hay.len()))
                     .anchored(Anchored::Yes);
                 let cache = caches.get(idx as usize, re, op.as_deref());
+                if let Some(shape) = shape {
+                    // A lazy DFA finds the match; the secret is its bounds less the fixed lead
+                    // and the terminating byte (consumed unless the match ends the input, which
+                    // is left to the capture search below).
+                    let Some(m) = re.search_with(&mut cache.cache, &input) else {
+                        return Verdict::NoMatch;
+                    };
+                    if !shape.one_byte_after || m.end() < hay.len() {
+                        let span =
+                            m.start() + shape.lead..m.end() - usize::from(shape.one_byte_after);
+                        return self.accept(rule, idx, hay, start, span);
+                    }
+                }
                 // The one-pass scan stops where the candidate stops matching, a few bytes in for
                 // most non-matches. An anchored one-pass search cannot fail; if it ever did, the
                 // general path below decides.
@@ -394,19 +494,29 @@ impl PatternSet {
                 let Some(span) = span else {
                     return Verdict::NoMatch;
                 };
-                let quoted = span.start > 0 && matches!(hay[span.start - 1], b'"' | b'\'');
-                let before = &hay[start.saturating_sub(LOOK_BEHIND - 1)..start];
-                if span.is_empty()
-                    || !checks::passes(rule.check, &hay[span.range()], before, quoted)
-                {
-                    return Verdict::NoMatch;
-                }
-                Verdict::Match {
-                    start: span.start,
-                    end: span.end,
-                    rule: idx,
-                }
+                self.accept(rule, idx, hay, start, span.range())
             }
+        }
+    }
+
+    /// The verdict on a secret found at `span` by rule `idx` (its regex starting at `start`).
+    fn accept(
+        &self,
+        rule: &Rule,
+        idx: u16,
+        hay: &[u8],
+        start: usize,
+        span: std::ops::Range<usize>,
+    ) -> Verdict {
+        let quoted = span.start > 0 && matches!(hay[span.start - 1], b'"' | b'\'');
+        let before = &hay[start.saturating_sub(LOOK_BEHIND - 1)..start];
+        if span.is_empty() || !checks::passes(rule.check, &hay[span.clone()], before, quoted) {
+            return Verdict::NoMatch;
+        }
+        Verdict::Match {
+            start: span.start,
+            end: span.end,
+            rule: idx,
         }
     }
 }
