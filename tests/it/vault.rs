@@ -263,14 +263,17 @@ fn two_hundred_cold_requests_mint_one_token() {
             route_to(
                 "VAULT_READER",
                 bao.addr.port(),
-                TOKEN_CRED.replace("num_uses: 50", "num_uses: 0").as_str(),
+                TOKEN_CRED
+                    .replace("num_uses: 50", "num_uses: 0\n  orphan: true")
+                    .as_str(),
                 VAULT_TOKEN_HEADER,
                 "[alice]",
             ),
         )],
         &bao.token_auth_yaml(),
     );
-    let mints_before = bao.audited_requests("auth/token/create");
+    // This route mints orphan tokens.
+    let mints_before = bao.audited_requests("auth/token/create-orphan");
     let out = python(
         r#"
 import os, requests
@@ -292,7 +295,10 @@ print(sum(1 for c in codes if c == 200))
         ],
     );
     assert_eq!(out.trim(), "200");
-    assert_eq!(bao.audited_requests("auth/token/create") - mints_before, 1);
+    assert_eq!(
+        bao.audited_requests("auth/token/create-orphan") - mints_before,
+        1
+    );
 }
 
 #[test]

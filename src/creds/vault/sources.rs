@@ -106,29 +106,27 @@ impl CredentialSource for VaultToken {
         ]
         .into();
         let display = format!("credgate-{}-{}", req.handle, req.agent);
+        // The child and orphan request builders are distinct types with the same setters.
+        macro_rules! token_options {
+            ($builder:expr) => {{
+                let mut b = $builder;
+                b.policies(o.policies.clone())
+                    .ttl(secs(o.ttl))
+                    .num_uses(o.num_uses)
+                    .meta(meta)
+                    .display_name(display)
+                    .renewable(false);
+                if let Some(m) = o.explicit_max_ttl {
+                    b.explicit_max_ttl(secs(m));
+                }
+                b
+            }};
+        }
         let info = if o.orphan {
-            let mut b = CreateOrphanTokenRequest::builder();
-            b.policies(o.policies.clone())
-                .ttl(secs(o.ttl))
-                .num_uses(o.num_uses)
-                .meta(meta)
-                .display_name(display)
-                .renewable(false);
-            if let Some(m) = o.explicit_max_ttl {
-                b.explicit_max_ttl(secs(m));
-            }
+            let mut b = token_options!(CreateOrphanTokenRequest::builder());
             vaultrs::token::new_orphan(client.as_ref(), Some(&mut b)).await
         } else {
-            let mut b = CreateTokenRequest::builder();
-            b.policies(o.policies.clone())
-                .ttl(secs(o.ttl))
-                .num_uses(o.num_uses)
-                .meta(meta)
-                .display_name(display)
-                .renewable(false);
-            if let Some(m) = o.explicit_max_ttl {
-                b.explicit_max_ttl(secs(m));
-            }
+            let mut b = token_options!(CreateTokenRequest::builder());
             vaultrs::token::new(client.as_ref(), Some(&mut b)).await
         }
         .map_err(|e| map_err("token creation", &e))?;
