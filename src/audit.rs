@@ -6,7 +6,6 @@
 
 use std::fs::OpenOptions;
 use std::io::Write;
-use std::sync::Mutex;
 
 use serde::Serialize;
 
@@ -56,11 +55,15 @@ pub fn redact_query(query: &str) -> String {
         .join("&")
 }
 
-/// Where lines go.
+/// Where lines go. Lines are handed to one writer thread over a bounded channel: request
+/// threads never contend on the file, and the writer batches whatever is queued into one
+/// buffered write, flushing as soon as the queue is empty, so a line is on disk within
+/// microseconds when idle and writes coalesce under load. When the queue is full, requests wait
+/// (back-pressure): an audit line is never dropped.
 pub struct AuditLog {
     sink: AuditSink,
-    out: Option<Mutex<Box<dyn Write + Send>>>,
-    metrics: Metrics,
+    tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    writer: Option<std::thread::JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for AuditLog {
@@ -69,6 +72,43 @@ impl std::fmt::Debug for AuditLog {
             .field("sink", &self.sink)
             .finish()
     }
+}
+
+const QUEUE: usize = 16 * 1024;
+
+fn sink_label(sink: &AuditSink) -> &'static str {
+    match sink {
+        AuditSink::Stdout => "stdout",
+        AuditSink::File(_) => "file",
+        AuditSink::Off => "off",
+    }
+}
+
+fn run_writer(
+    rx: std::sync::mpsc::Receiver<Vec<u8>>,
+    out: Box<dyn Write + Send>,
+    label: &'static str,
+    metrics: Metrics,
+) {
+    let mut w = std::io::BufWriter::with_capacity(64 * 1024, out);
+    let fail = |e: std::io::Error| {
+        metrics.audit_write_errors.with_label_values(&[label]).inc();
+        log::error!("audit line not written to {label}: {e}");
+    };
+    while let Ok(first) = rx.recv() {
+        if let Err(e) = w.write_all(&first) {
+            fail(e);
+        }
+        while let Ok(more) = rx.try_recv() {
+            if let Err(e) = w.write_all(&more) {
+                fail(e);
+            }
+        }
+        if let Err(e) = w.flush() {
+            fail(e);
+        }
+    }
+    let _ = w.flush();
 }
 
 impl AuditLog {
@@ -87,32 +127,46 @@ impl AuditLog {
             }
             AuditSink::Off => None,
         };
+        let (tx, writer) = match out {
+            Some(out) => {
+                let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE);
+                let label = sink_label(sink);
+                let writer = std::thread::Builder::new()
+                    .name("credgate-audit".into())
+                    .spawn(move || run_writer(rx, out, label, metrics))?;
+                (Some(tx), Some(writer))
+            }
+            None => (None, None),
+        };
         Ok(Self {
             sink: sink.clone(),
-            out: out.map(Mutex::new),
-            metrics,
+            tx,
+            writer,
         })
     }
 
     pub fn write(&self, rec: &AuditRecord<'_>) {
-        let Some(out) = &self.out else { return };
+        let Some(tx) = &self.tx else { return };
         let mut line = match serde_json::to_vec(rec) {
             Ok(l) => l,
             Err(_) => return,
         };
         line.push(b'\n');
-        let mut w = out.lock().unwrap_or_else(|p| p.into_inner());
-        if let Err(e) = w.write_all(&line).and_then(|_| w.flush()) {
-            let sink = match self.sink {
-                AuditSink::Stdout => "stdout",
-                AuditSink::File(_) => "file",
-                AuditSink::Off => "off",
-            };
-            self.metrics
-                .audit_write_errors
-                .with_label_values(&[sink])
-                .inc();
-            log::error!("audit line for request {} not written: {e}", rec.request_id);
+        if tx.send(line).is_err() {
+            log::error!(
+                "audit writer gone; line for request {} lost",
+                rec.request_id
+            );
+        }
+    }
+}
+
+impl Drop for AuditLog {
+    /// Writes out what is queued (a reload or shutdown loses no line).
+    fn drop(&mut self) {
+        self.tx.take();
+        if let Some(w) = self.writer.take() {
+            let _ = w.join();
         }
     }
 }

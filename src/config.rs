@@ -287,7 +287,12 @@ impl Config {
                 .and_then(|v| parse_key_hash(path, &hash_field, &v))
             {
                 Ok(hash) => agents.push(Agent::new(&a.name, hash)),
-                Err(e) => errs.push(e),
+                Err(e) => {
+                    errs.push(e);
+                    // Still declared: routes naming it must not also report "unknown agent".
+                    // (A configuration with errors is never put in force.)
+                    agents.push(Agent::new(&a.name, KeyHash::of(b"configuration error")));
+                }
             }
         }
 

@@ -13,6 +13,9 @@ use credgate::identity::KeyHash;
 use credgate::server::{build, ServerOptions};
 use credgate::state::State;
 
+#[global_allocator]
+static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[derive(Parser)]
 #[command(name = "credgate", version, about = "A credential broker for AI agents", long_about = None)]
 struct Cli {

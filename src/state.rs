@@ -106,7 +106,9 @@ impl State {
         if new.threads != old.threads {
             warnings.push("threads changed: takes effect after a restart".to_string());
         }
-        if new.audit != old.audit {
+        // Reopened on every reload, not only when the settings change: after a log rotation
+        // (rename + SIGHUP) lines go to the new file.
+        if new.audit != old.audit || matches!(new.audit, crate::config::AuditSink::File(_)) {
             let audit =
                 AuditLog::open(&new.audit, self.metrics.clone()).map_err(LoadError::Audit)?;
             self.audit.store(Arc::new(audit));

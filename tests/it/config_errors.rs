@@ -101,6 +101,17 @@ fn config_error_table() {
 }
 
 #[test]
+fn a_bad_agent_hash_is_reported_once_not_again_in_routes() {
+    let proxy = GOOD_PROXY.replace(
+        "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae",
+        "not-a-hash",
+    );
+    let err = load_err(&proxy, &[("r.yaml", &route_with(HOSTS_OK, RULES_OK))]);
+    assert!(err.starts_with("1 configuration error:"), "{err}");
+    assert!(err.contains("agents[0].key_sha256"), "{err}");
+}
+
+#[test]
 fn several_errors_are_reported_at_once() {
     let err = load_err(
         &GOOD_PROXY.replace("127.0.0.1:0\n  admin: 127.0.0.1:0", "nope\n  admin: nope"),

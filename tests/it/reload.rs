@@ -104,3 +104,35 @@ fn admin_token_protects_admin_endpoints_but_not_probes() {
     assert_eq!(curl(&[&format!("http://{}/healthz", cg.admin)]).status, 200);
     assert_eq!(curl(&[&format!("http://{}/metrics", cg.admin)]).status, 200);
 }
+
+#[test]
+fn reload_reopens_the_audit_file_after_rotation() {
+    let up = Upstream::start();
+    let secret = SecretFile::new("rotation-secret-0003");
+    let cg = Credgate::start(
+        &[(
+            "a.yaml",
+            route("A", up.port(), BEARER, &secret.credential(), ALLOW_ALL),
+        )],
+        "",
+    );
+    let url = format!("http://127.0.0.1:{}/x", up.port());
+    assert_eq!(cg.via("A", &url).status, 200);
+    assert_eq!(cg.audit_n(1).len(), 1);
+    // logrotate: rename, then signal credgate (here through the admin API).
+    std::fs::rename(cg.path("audit.log"), cg.path("audit.log.1")).unwrap();
+    let r = curl(&["-X", "POST", &format!("http://{}/admin/reload", cg.admin)]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(cg.via("A", &url).status, 200);
+    assert_eq!(
+        cg.audit_n(1).len(),
+        1,
+        "the new request went to the new file"
+    );
+    let rotated = std::fs::read_to_string(cg.path("audit.log.1")).unwrap();
+    assert_eq!(
+        rotated.lines().count(),
+        1,
+        "the old file kept its line only"
+    );
+}
