@@ -10,6 +10,20 @@ fn repo(p: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
 }
 
+/// How many `*.yaml` files a directory holds.
+fn yaml_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "yaml")
+        })
+        .count()
+}
+
 #[test]
 fn every_shipped_yaml_parses_and_validates() {
     let cfg = Config::load(&repo("proxy.yaml")).unwrap_or_else(|e| panic!("{e}"));
@@ -20,16 +34,7 @@ fn every_shipped_yaml_parses_and_validates() {
         ["GITHUB_REPO_BOT", "INTERNAL_BILLING", "STRIPE_LIVE"]
     );
     // Every file in routes/ became a route (none silently skipped).
-    let files = std::fs::read_dir(repo("routes"))
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .path()
-                .extension()
-                .is_some_and(|x| x == "yaml")
-        })
-        .count();
+    let files = yaml_files(&repo("routes"));
     assert_eq!(files, cfg.routes.len());
     let out = crate::config_errors::run_check(&repo("proxy.yaml"));
     assert!(
@@ -47,16 +52,7 @@ fn every_example_config_parses_and_validates() {
         let dir = entry.unwrap().path();
         let proxy = dir.join("proxy.yaml");
         let cfg = Config::load(&proxy).unwrap_or_else(|e| panic!("{}: {e}", proxy.display()));
-        let files = std::fs::read_dir(dir.join("routes"))
-            .unwrap()
-            .filter(|e| {
-                e.as_ref()
-                    .unwrap()
-                    .path()
-                    .extension()
-                    .is_some_and(|x| x == "yaml")
-            })
-            .count();
+        let files = yaml_files(&dir.join("routes"));
         assert_eq!(files, cfg.routes.len(), "{}", dir.display());
         seen += 1;
     }

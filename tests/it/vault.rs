@@ -180,24 +180,24 @@ fn setup_policies(bao: &Bao) {
 const TOKEN_CRED: &str = "  source: vault_token\n  policies: [read-a]\n  ttl: 5m\n  num_uses: 50";
 const VAULT_TOKEN_HEADER: &str = "  kind: header\n  name: X-Vault-Token";
 
+/// credgate with one route whose upstream is Vault itself, minting `read-a` tokens for `agents`.
+fn start_reader(bao: &Bao, agents: &str) -> Credgate {
+    let route = route_to(
+        "VAULT_READER",
+        bao.addr.port(),
+        TOKEN_CRED,
+        VAULT_TOKEN_HEADER,
+        agents,
+    );
+    Credgate::start(&[("vt.yaml", route)], &bao.token_auth_yaml())
+}
+
 #[test]
 fn minted_tokens_are_per_agent_and_scoped_by_vault() {
     let bao = Bao::start();
     setup_policies(&bao);
     // The upstream is Vault itself: a service that takes Vault tokens.
-    let cg = Credgate::start(
-        &[(
-            "vt.yaml",
-            route_to(
-                "VAULT_READER",
-                bao.addr.port(),
-                TOKEN_CRED,
-                VAULT_TOKEN_HEADER,
-                "[alice, bob]",
-            ),
-        )],
-        &bao.token_auth_yaml(),
-    );
+    let cg = start_reader(&bao, "[alice, bob]");
     // The dev server's own setup also creates a token: count from here.
     let mints_before = bao.audited_requests("auth/token/create");
     let a = format!("http://127.0.0.1:{}/v1/secret/data/a", bao.addr.port());
@@ -427,19 +427,7 @@ fn approle_login_and_login_again_when_the_token_cannot_be_renewed() {
 fn minted_tokens_are_revoked_on_clean_shutdown() {
     let bao = Bao::start();
     setup_policies(&bao);
-    let cg = Credgate::start(
-        &[(
-            "vt.yaml",
-            route_to(
-                "VAULT_READER",
-                bao.addr.port(),
-                TOKEN_CRED,
-                VAULT_TOKEN_HEADER,
-                "[alice]",
-            ),
-        )],
-        &bao.token_auth_yaml(),
-    );
+    let cg = start_reader(&bao, "[alice]");
     let r = cg.via(
         "VAULT_READER",
         &format!("http://127.0.0.1:{}/v1/secret/data/a", bao.addr.port()),
