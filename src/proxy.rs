@@ -240,9 +240,11 @@ impl CredgateProxy {
                 .with_label_values(&[source.kind()])
                 .observe(d.as_secs_f64());
         }
-        if route.inject.header_value(&resolved.cred.secret).is_err() {
-            return Err(Rejection::CredentialNotInjectable);
-        }
+        // Built once here (checking the secret can go in a header) and used as is upstream.
+        ctx.inject_header = route
+            .inject
+            .header_value(&resolved.cred.secret)
+            .map_err(|_| Rejection::CredentialNotInjectable)?;
 
         // 7. Make sure the scrubber knows this credential in every form it goes on the wire.
         let live_key: std::borrow::Cow<'_, str> = match &key.agent {
@@ -483,10 +485,9 @@ impl ProxyHttp for CredgateProxy {
         if let Some(name) = route.inject.header() {
             upstream.remove_header(name);
         }
-        if let Ok(Some(v)) = route.inject.header_value(secret) {
-            if let Some(name) = route.inject.header() {
-                upstream.insert_header(name.clone(), v)?;
-            }
+        // Cloned, not taken: Pingora runs this filter again if it retries another connection.
+        if let (Some(v), Some(name)) = (ctx.inject_header.clone(), route.inject.header()) {
+            upstream.insert_header(name.clone(), v)?;
         }
         upstream.insert_header(header::ACCEPT_ENCODING, "identity")?;
         if let crate::inject::Injection::SigV4 {

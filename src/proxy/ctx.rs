@@ -30,6 +30,8 @@ pub struct Ctx {
     pub decision: Option<Decision>,
     pub rejection: Option<Rejection>,
     pub credential: Option<Resolved>,
+    /// The header value carrying the credential (marked sensitive: `Debug` hides it).
+    pub inject_header: Option<http::HeaderValue>,
     pub scrubber: Option<StreamScrubber>,
     pub upstream_status: Option<u16>,
     pub upstream_header_at: Option<Instant>,
@@ -55,6 +57,7 @@ impl Ctx {
             decision: None,
             rejection: None,
             credential: None,
+            inject_header: None,
             scrubber: None,
             upstream_status: None,
             upstream_header_at: None,
