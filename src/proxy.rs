@@ -549,6 +549,9 @@ impl ProxyHttp for CredgateProxy {
             scrubber.skip_body();
         } else if !bodyless {
             // The body may shrink or grow: let Pingora re-frame it.
+            if route.scrub.reassembles(content_type) {
+                scrubber.event_stream();
+            }
             resp.remove_header(&header::CONTENT_LENGTH);
         }
         let mut changed: Vec<(HeaderName, Vec<Vec<u8>>)> = Vec::new();
@@ -673,6 +676,8 @@ impl ProxyHttp for CredgateProxy {
                 "failed_closed"
             } else if s.body_skipped() {
                 "body_skipped"
+            } else if s.reassembles_events() {
+                "scanned_events"
             } else {
                 "scanned"
             }

@@ -41,6 +41,18 @@ pub struct RawScrub {
     /// scanned like any header.
     #[serde(default)]
     pub set_cookie: Option<RawCookies>,
+    /// `reassemble` (default): `text/event-stream` bodies are also scanned field by field across
+    /// events, so a secret split over two events is caught; an event may then wait for the next
+    /// one on the same field. `per_event`: only the raw bytes are scanned, nothing waits.
+    #[serde(default)]
+    pub event_streams: Option<RawEventStreams>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawEventStreams {
+    Reassemble,
+    PerEvent,
 }
 
 /// A route's own token format.
@@ -78,6 +90,8 @@ pub struct ScrubPolicy {
     pub style: Replacement,
     pub skip_content_types: Vec<String>,
     pub redact_cookies: bool,
+    /// Reassemble `text/event-stream` fields across events (see `sse`).
+    pub reassemble_events: bool,
 }
 
 /// One configuration problem: field (relative to `scrub`), problem, fix.
@@ -100,6 +114,7 @@ impl Default for ScrubPolicy {
             style: Replacement::Kind,
             skip_content_types: Vec::new(),
             redact_cookies: true,
+            reassemble_events: true,
         }
     }
 }
@@ -110,6 +125,18 @@ impl ScrubPolicy {
         let mut sc = Scanner::new(self.patterns.clone(), live, self.style);
         sc.redact_cookies = self.redact_cookies;
         StreamScrubber::new(sc)
+    }
+
+    /// Whether a response of this `Content-Type` is an event stream this route reassembles.
+    pub fn reassembles(&self, content_type: Option<&str>) -> bool {
+        self.reassemble_events
+            && content_type.is_some_and(|ct| {
+                ct.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .eq_ignore_ascii_case("text/event-stream")
+            })
     }
 
     /// Whether a response of this `Content-Type` skips body scanning.
@@ -228,6 +255,7 @@ impl ScrubPolicy {
                 .map(|s| s.to_ascii_lowercase())
                 .collect(),
             redact_cookies: !matches!(raw.set_cookie, Some(RawCookies::Keep)),
+            reassemble_events: !matches!(raw.event_streams, Some(RawEventStreams::PerEvent)),
         })
     }
 }

@@ -42,6 +42,8 @@ pub struct LiveSet {
     shift: u32,
     step: usize,
     short: Option<AhoCorasick>,
+    /// The short forms, sorted (the long ones are `forms`, also sorted).
+    short_forms: Vec<Box<[u8]>>,
     max_len: usize,
 }
 
@@ -124,6 +126,8 @@ impl LiveSet {
                 by_tail,
             });
         }
+        let short_forms: Vec<Box<[u8]>> =
+            short.iter().map(|f| f.clone().into_boxed_slice()).collect();
         let short = if short.is_empty() {
             None
         } else {
@@ -139,6 +143,7 @@ impl LiveSet {
             shift,
             step,
             short,
+            short_forms,
             max_len,
         }
     }
@@ -150,6 +155,26 @@ impl LiveSet {
     /// The longest form: how far back an occurrence that is not complete yet may start.
     pub fn max_len(&self) -> usize {
         self.max_len
+    }
+
+    /// The first position at or after `from` where the rest of `hay` is a proper prefix of some
+    /// form (`hay.len()` when there is none): the earliest an occurrence not complete yet can
+    /// start. A binary search per position of the tail, so it is for small chunks (events).
+    pub fn tail_hold(&self, hay: &[u8], from: usize) -> usize {
+        fn extends(sorted: &[Box<[u8]>], t: &[u8]) -> bool {
+            let i = sorted.partition_point(|f| &f[..] < t);
+            sorted[i..]
+                .iter()
+                .take_while(|f| f.starts_with(t))
+                .any(|f| f.len() > t.len())
+        }
+        let start = hay
+            .len()
+            .saturating_sub(self.max_len.saturating_sub(1))
+            .max(from);
+        (start..hay.len())
+            .find(|&p| extends(&self.forms, &hay[p..]) || extends(&self.short_forms, &hay[p..]))
+            .unwrap_or(hay.len())
     }
 
     /// Appends every occurrence that starts at or after `from` and ends by `hay.len()`, in no

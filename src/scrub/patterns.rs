@@ -376,6 +376,24 @@ impl PatternSet {
         self.max_anchor
     }
 
+    /// The first position at or after `from` where the rest of `hay` is the beginning of some
+    /// anchor, cut off by the end (`hay.len()` when there is none): the earliest a candidate
+    /// still to come can start, once no complete anchor is left after `from`.
+    pub fn tail_hold(&self, hay: &[u8], from: usize) -> usize {
+        let start = hay
+            .len()
+            .saturating_sub(self.max_anchor.saturating_sub(1))
+            .max(from);
+        (start..hay.len())
+            .find(|&p| {
+                let rest = &hay[p..];
+                self.by_first[rest[0] as usize]
+                    .iter()
+                    .any(|(a, _)| a.len() > rest.len() && a.starts_with(rest))
+            })
+            .unwrap_or(hay.len())
+    }
+
     /// The next position at or after `from` where some anchor starts.
     #[inline]
     pub fn next_candidate(&self, hay: &[u8], from: usize) -> Option<usize> {

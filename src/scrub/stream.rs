@@ -17,10 +17,11 @@ use bytes::Bytes;
 
 use super::live::LiveSet;
 use super::patterns::{Caches, PatternSet, Verdict, HARD_CAP, LOOK_BEHIND};
+use super::sse::{Sink, SseView};
 
 /// The kind recorded for a live credential.
 pub const LIVE_KIND: &str = "credential";
-const NEVER: u64 = u64::MAX;
+pub(super) const NEVER: u64 = u64::MAX;
 /// Original bytes kept before the emit point for look-behind.
 const KEEP: u64 = 2 * LOOK_BEHIND as u64;
 
@@ -41,11 +42,14 @@ pub enum Replacement {
 pub struct Overflow;
 
 #[derive(Debug, Clone)]
-struct Interval {
-    start: u64,
-    end: u64,
+pub(super) struct Interval {
+    pub start: u64,
+    pub end: u64,
     /// Rule index, or `None` for a live credential.
-    rule: Option<u16>,
+    pub rule: Option<u16>,
+    /// A later piece of a secret split across SSE events: removed, not written as a redaction
+    /// (the first piece carries it).
+    pub silent: bool,
 }
 
 /// Redaction counts by kind.
@@ -102,7 +106,7 @@ impl Scanner {
         let mut out = Vec::with_capacity(input.len());
         // At the end of input nothing waits for more bytes, and the PEM scanner redacts to the end
         // rather than overflow, so this cannot fail.
-        let _ = st.advance(self, caches, true, &mut out, &mut counts);
+        let _ = st.advance(self, caches, true, NEVER, &mut out, &mut counts);
         (out, counts)
     }
 
@@ -132,18 +136,21 @@ impl Scanner {
 
 /// Per-body positions, all absolute offsets in the stream.
 #[derive(Debug, Default)]
-struct State {
+pub(super) struct State {
     /// Original bytes from `base` on.
-    buf: Vec<u8>,
+    pub buf: Vec<u8>,
     base: u64,
     /// Everything before this has been written out (as itself or as a redaction).
-    emitted: u64,
+    pub emitted: u64,
+    /// Hold back only what could still begin a live credential, at a small cost per call
+    /// (event streams, where every byte held back delays an event).
+    pub fine_tail: bool,
     /// Pattern stream: where the candidate search resumes (no pending candidate before it).
     pat_scan: u64,
     /// Live stream: where the occurrence scan resumes, and the end of the last live match.
     live_scan: u64,
     live_pos: u64,
-    pending: Vec<Interval>,
+    pub pending: Vec<Interval>,
 }
 
 impl State {
@@ -151,27 +158,35 @@ impl State {
         (abs - self.base) as usize
     }
 
+    /// Writes out everything decided. `ext` is a further frontier from outside (the SSE
+    /// logical streams), whose intervals are already in `pending`.
     fn advance(
         &mut self,
         sc: &Scanner,
         caches: &mut Caches,
         eof: bool,
+        ext: u64,
         out: &mut Vec<u8>,
         counts: &mut Counts,
     ) -> Result<(), Overflow> {
         let end = self.base + self.buf.len() as u64;
         let fp = self.pattern_stream(sc, caches, eof, end)?;
         let fl = self.live_stream(sc, eof, end);
-        let frontier = fp.min(fl);
+        let frontier = fp.min(fl).min(ext);
         self.pending.sort_by_key(|iv| iv.start);
         let mut done = 0;
         while done < self.pending.len() {
-            let first = &self.pending[done];
-            let (start, mut stop, mut live) = (first.start, first.end, first.rule.is_none());
-            let mut k = done + 1;
-            while k < self.pending.len() && self.pending[k].start < stop {
-                stop = stop.max(self.pending[k].end);
-                live |= self.pending[k].rule.is_none();
+            let start = self.pending[done].start;
+            let (mut stop, mut live, mut silent, mut rule) = (start, false, true, None);
+            let mut k = done;
+            while k < self.pending.len() && (k == done || self.pending[k].start < stop) {
+                let iv = &self.pending[k];
+                stop = stop.max(iv.end);
+                if !iv.silent {
+                    silent = false;
+                    live |= iv.rule.is_none();
+                    rule = rule.or(iv.rule);
+                }
                 k += 1;
             }
             if stop > frontier {
@@ -179,17 +194,20 @@ impl State {
                 break;
             }
             out.extend_from_slice(&self.buf[self.rel(self.emitted)..self.rel(start)]);
-            let merged = Interval {
-                start,
-                end: stop,
-                rule: if live { None } else { self.pending[done].rule },
-            };
-            sc.write_redaction(
-                &merged,
-                &self.buf[self.rel(start)..self.rel(stop)],
-                out,
-                counts,
-            );
+            if !silent {
+                let merged = Interval {
+                    start,
+                    end: stop,
+                    rule: if live { None } else { rule },
+                    silent,
+                };
+                sc.write_redaction(
+                    &merged,
+                    &self.buf[self.rel(start)..self.rel(stop)],
+                    out,
+                    counts,
+                );
+            }
             self.emitted = stop;
             done = k;
         }
@@ -208,6 +226,45 @@ impl State {
         self.buf.drain(..cut as usize);
         self.base += cut;
         Ok(())
+    }
+
+    /// Detect mode (an SSE logical stream): moves every interval now final into `found` without
+    /// writing anything; returns the offset before which everything is decided (`NEVER` when
+    /// that is everything so far).
+    pub fn resolve(
+        &mut self,
+        sc: &Scanner,
+        caches: &mut Caches,
+        eof: bool,
+        found: &mut Vec<Interval>,
+    ) -> Result<u64, Overflow> {
+        let end = self.base + self.buf.len() as u64;
+        let fp = self.pattern_stream(sc, caches, eof, end)?;
+        let fl = self.live_stream(sc, eof, end);
+        let frontier = fp.min(fl);
+        self.pending.sort_by_key(|iv| iv.start);
+        let mut done = 0;
+        while done < self.pending.len() {
+            let mut stop = self.pending[done].end;
+            let mut k = done + 1;
+            while k < self.pending.len() && self.pending[k].start < stop {
+                stop = stop.max(self.pending[k].end);
+                k += 1;
+            }
+            if stop > frontier {
+                break;
+            }
+            done = k;
+        }
+        found.extend(self.pending.drain(..done));
+        let hold = frontier
+            .min(end)
+            .min(self.pending.first().map_or(NEVER, |iv| iv.start));
+        self.emitted = self.emitted.max(hold);
+        let cut = self.emitted.saturating_sub(KEEP).max(self.base) - self.base;
+        self.buf.drain(..cut as usize);
+        self.base += cut;
+        Ok(if hold >= end { NEVER } else { hold })
     }
 
     /// Resolves pattern candidates in order; returns the frontier before which every pattern
@@ -230,10 +287,8 @@ impl State {
                     self.pat_scan = end;
                     return Ok(NEVER);
                 }
-                // An anchor that starts this close to the end may still be cut off.
-                let resume = end
-                    .saturating_sub(p.max_anchor() as u64 - 1)
-                    .max(self.base + from as u64);
+                // Only an anchor cut off by the end may still come.
+                let resume = self.base + p.tail_hold(&self.buf, from) as u64;
                 self.pat_scan = resume;
                 return Ok(resume);
             };
@@ -248,6 +303,7 @@ impl State {
                         start: self.base + start as u64,
                         end: self.base + e as u64,
                         rule: Some(rule),
+                        silent: false,
                     });
                     self.pat_scan = self.base + e as u64;
                 }
@@ -274,6 +330,8 @@ impl State {
         live.occurrences(&self.buf, from, self.base, &mut occ);
         let frontier = if eof {
             NEVER
+        } else if self.fine_tail {
+            self.base + live.tail_hold(&self.buf, from) as u64
         } else {
             // An occurrence that starts here or later may not be complete yet.
             end.saturating_sub(live.max_len() as u64 - 1).max(from_abs)
@@ -288,6 +346,7 @@ impl State {
                 start: s,
                 end: e,
                 rule: None,
+                silent: false,
             });
             self.live_pos = e;
         }
@@ -302,6 +361,8 @@ pub struct StreamScrubber {
     scanner: Scanner,
     caches: Caches,
     state: State,
+    /// Event-stream reassembly, when the body is `text/event-stream` and the route wants it.
+    sse: Option<Box<SseView>>,
     failed: bool,
     /// Pass the body through untouched (a binary content type the route chose to skip).
     skip_body: bool,
@@ -317,6 +378,7 @@ impl StreamScrubber {
             scanner,
             caches: Caches::default(),
             state: State::default(),
+            sse: None,
             failed: false,
             skip_body: false,
             redactions: 0,
@@ -327,6 +389,17 @@ impl StreamScrubber {
 
     pub fn scanner(&self) -> &Scanner {
         &self.scanner
+    }
+
+    /// Scans the body as an event stream too: secrets split across events are caught (see
+    /// `sse`). Call before the first chunk.
+    pub fn event_stream(&mut self) {
+        self.sse = Some(Box::default());
+        self.state.fine_tail = true;
+    }
+
+    pub fn reassembles_events(&self) -> bool {
+        self.sse.is_some()
     }
 
     /// Passes the body through unscanned (headers are still scrubbed).
@@ -368,14 +441,34 @@ impl StreamScrubber {
         if self.skip_body {
             return Ok(chunk.map(Bytes::copy_from_slice));
         }
+        let r0 = self.state.base + self.state.buf.len() as u64;
         if let Some(c) = chunk {
             self.state.buf.extend_from_slice(c);
         }
         let mut out = Vec::with_capacity(self.state.buf.len() + 32);
         let mut counts = Counts::default();
-        let r = self
-            .state
-            .advance(&self.scanner, &mut self.caches, end, &mut out, &mut counts);
+        let ext = match self.sse.as_mut() {
+            None => Ok(NEVER),
+            Some(v) => {
+                let mut sink = Sink {
+                    scanner: &self.scanner,
+                    caches: &mut self.caches,
+                    raw: &mut self.state.pending,
+                };
+                v.feed(chunk.unwrap_or_default(), r0, &mut sink)
+                    .and_then(|()| v.resolve(end, &mut sink))
+            }
+        };
+        let r = ext.and_then(|ext| {
+            self.state.advance(
+                &self.scanner,
+                &mut self.caches,
+                end,
+                ext,
+                &mut out,
+                &mut counts,
+            )
+        });
         self.redactions += counts.total();
         for (k, n) in &counts.0 {
             self.body_counts.add(k, *n);

@@ -241,15 +241,24 @@ fn route_with(handle: &str, port: u16, secret: &SecretFile, scrub: &str) -> Stri
 #[test]
 fn event_stream_with_tokens_split_across_flushes_and_events() {
     let gh = crc_token("ghp_", R30);
+    let live = "live-credential-for-sse-123";
     let events = format!(
-        "data: {{\"delta\":\"your key is {}\"}}\n\ndata: {{\"delta\":\"{} and pg postgres://u:Sup3rS3cret@db/x\"}}\n\n",
+        concat!(
+            "data: {{\"delta\":\"your key is {}\"}}\n\n",
+            "data: {{\"delta\":\"{} and pg postgres://u:Sup3rS3cret@db/x\"}}\n\n",
+            "data: {{\"delta\":\", echo {}\"}}\n\n",
+            "data: {{\"delta\":\"{}.\"}}\n\n",
+        ),
         &gh[..10],
-        &gh[10..]
+        &gh[10..],
+        &live[..9],
+        &live[9..],
     );
-    // One flush per 7 bytes: every secret straddles several flushes.
+    // One flush per 7 bytes: every secret straddles several flushes, and the GitHub token and
+    // the live credential each straddle two events.
     let chunks: Vec<Vec<u8>> = events.as_bytes().chunks(7).map(<[u8]>::to_vec).collect();
-    let port = chunked_upstream("Content-Type: text/event-stream\r\n", chunks);
-    let secret = SecretFile::new("live-credential-for-sse-123");
+    let port = chunked_upstream("Content-Type: text/event-stream\r\n", chunks.clone());
+    let secret = SecretFile::new(live);
     let cg = Credgate::start(
         &[(
             "s.yaml",
@@ -259,21 +268,41 @@ fn event_stream_with_tokens_split_across_flushes_and_events() {
     );
     let r = cg.via("SSE", &format!("http://127.0.0.1:{port}/events"));
     assert_eq!(r.status, 200);
-    assert!(!r.body.contains("Sup3rS3cret"), "{}", r.body);
-    // A token split across two events is two fragments, neither a token: each event is kept
-    // whole and what is caught is the secret inside one event.
-    assert!(
-        r.body
-            .contains("postgres://u:[REDACTED:connection_string_password]@db/x"),
-        "{}",
-        r.body
-    );
-    let line = &cg.audit_n(1)[0];
+    let deltas: String = r
+        .body
+        .split("\n\n")
+        .filter_map(|e| e.strip_prefix("data: "))
+        .map(|d| {
+            let v: serde_json::Value = serde_json::from_str(d).unwrap();
+            v["delta"].as_str().unwrap().to_string()
+        })
+        .collect();
+    // What the agent assembles holds each secret as one redaction, and no piece of any.
     assert_eq!(
-        line["redactions_by_kind"]["connection_string_password"], 1,
-        "{line}"
+        deltas,
+        "your key is [REDACTED:github_token] and pg postgres://u:[REDACTED:connection_string_password]@db/x, echo [REDACTED:credential]."
     );
-    assert_eq!(line["scrub"], "scanned");
+    for piece in [&gh[..10], &gh[10..], &live[..9], &live[9..], "Sup3rS3cret"] {
+        assert!(!r.body.contains(piece), "{piece}: {}", r.body);
+    }
+    let line = &cg.audit_n(1)[0];
+    assert_eq!(line["redactions_by_kind"]["github_token"], 1, "{line}");
+    assert_eq!(line["redactions_by_kind"]["connection_string_password"], 1);
+    assert_eq!(line["redactions_by_kind"]["credential"], 1);
+    assert_eq!(line["scrub"], "scanned_events");
+
+    // `event_streams: per_event` is the route's explicit choice of latency over reassembly.
+    let port2 = chunked_upstream("Content-Type: text/event-stream\r\n", chunks);
+    let cg2 = Credgate::start(
+        &[(
+            "s.yaml",
+            route_with("SSE", port2, &secret, "  event_streams: per_event"),
+        )],
+        "",
+    );
+    let r2 = cg2.via("SSE", &format!("http://127.0.0.1:{port2}/events"));
+    assert!(r2.body.contains(&gh[10..]), "{}", r2.body);
+    assert_eq!(cg2.audit_n(1)[0]["scrub"], "scanned");
 }
 
 #[test]
