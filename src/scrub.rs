@@ -21,6 +21,7 @@ mod headers;
 pub mod live;
 pub mod patterns;
 pub mod rules;
+mod sse;
 pub mod stream;
 
 pub use checks::base62_crc32;

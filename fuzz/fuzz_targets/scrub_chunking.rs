@@ -1,6 +1,7 @@
 //! Fuzzes the streaming scrubber: for any body and any chunking, the output equals the
 //! one-chunk output, the redaction counts agree, nothing panics, and no live credential (in any
-//! of its encodings the engine knows) survives.
+//! of its encodings the engine knows) survives; in plain and in event-stream (SSE reassembly)
+//! mode.
 #![no_main]
 
 use std::sync::{Arc, OnceLock};
@@ -21,10 +22,19 @@ fn setup() -> &'static (ScrubPolicy, Arc<LiveSet>) {
     })
 }
 
-/// Input layout: byte 0 = number of cut points (mod 16), then that many u16 cut offsets, then the
-/// body. Seeds with secrets in them let the fuzzer mutate around real formats.
-fn run(policy: &ScrubPolicy, live: &Arc<LiveSet>, chunks: &[&[u8]]) -> Option<(Vec<u8>, u32)> {
+/// Input layout: byte 0 = number of cut points (low 4 bits) and event-stream mode (high bit),
+/// then that many u16 cut offsets, then the body. Seeds with secrets in them let the fuzzer
+/// mutate around real formats.
+fn run(
+    policy: &ScrubPolicy,
+    live: &Arc<LiveSet>,
+    sse: bool,
+    chunks: &[&[u8]],
+) -> Option<(Vec<u8>, u32)> {
     let mut s = policy.scrubber(live.clone());
+    if sse {
+        s.event_stream();
+    }
     let mut out = Vec::new();
     for (i, c) in chunks.iter().enumerate() {
         match s.push(Some(c), i + 1 == chunks.len()) {
@@ -40,6 +50,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&n, rest)) = data.split_first() else {
         return;
     };
+    let sse = n & 0x80 != 0;
     let n = (n % 16) as usize;
     if rest.len() < 2 * n {
         return;
@@ -57,8 +68,8 @@ fuzz_target!(|data: &[u8]| {
         prev = p;
     }
     chunks.push(&body[prev..]);
-    let whole = run(policy, live, &[body]);
-    let split = run(policy, live, &chunks);
+    let whole = run(policy, live, sse, &[body]);
+    let split = run(policy, live, sse, &chunks);
     match (whole, split) {
         (Some((w, wn)), Some((s, sn))) => {
             assert_eq!(w, s, "output depends on chunking");

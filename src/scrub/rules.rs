@@ -116,6 +116,15 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         keep: 0,
         check: Check::None,
     },
+    // PuTTY's own key files: the private lines between `Private-Lines: N` and `Private-MAC`.
+    rule(
+        "private_key",
+        "keys",
+        &["Private-Lines:"],
+        r"Private-Lines:[ \t]{0,4}[0-9]{1,3}\r?\n((?:[A-Za-z0-9+/=]{1,128}\r?\n?){1,64})",
+        0,
+        Check::None,
+    ),
     // AWS.
     rule(
         "aws_access_key_id",
@@ -221,6 +230,15 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         4,
         Check::Base62Crc32,
     ),
+    // GitHub App installation tokens of the older format.
+    rule(
+        "github_token",
+        "vcs",
+        &["v1."],
+        r"(?-u:\b)(v1\.[0-9a-f]{40})(?-u:\b)",
+        3,
+        Check::None,
+    ),
     rule(
         "github_fine_grained_token",
         "vcs",
@@ -232,8 +250,21 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
     rule(
         "gitlab_token",
         "vcs",
-        &["glpat-", "gldt-", "glrt-", "glptt-", "glsoat-", "GR1348941"],
-        r"(?-u:\b)((?:gl(?:pat|dt|rt|ptt|soat)-|GR1348941)[0-9A-Za-z_.-]{20,300})(?:[^0-9A-Za-z_.-]|$)",
+        &[
+            "glpat-",
+            "gldt-",
+            "glrt-",
+            "glptt-",
+            "glsoat-",
+            "glft-",
+            "glimt-",
+            "glagent-",
+            "glcbt-",
+            "gloas-",
+            "glffct-",
+            "GR1348941",
+        ],
+        r"(?-u:\b)((?:gl(?:pat|dt|rt|ptt|soat|ft|imt|agent|cbt|oas|ffct)-|GR1348941)[0-9A-Za-z_.-]{20,300})(?:[^0-9A-Za-z_.-]|$)",
         6,
         Check::NotPlaceholder,
     ),
@@ -274,12 +305,61 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         Check::None,
     ),
     rule(
+        "openrouter_api_key",
+        "ai",
+        &["sk-"],
+        r"(?-u:\b)(sk-or-v1-[0-9a-f]{64})(?-u:\b)",
+        9,
+        Check::None,
+    ),
+    // Other providers' `sk-` keys (DeepSeek, Moonshot, older OpenAI, proxies): long and random.
+    rule(
+        "ai_api_key",
+        "ai",
+        &["sk-"],
+        r"(?-u:\b)(sk-[0-9A-Za-z]{32,100})(?-u:\b)",
+        3,
+        Check::TokenLike,
+    ),
+    rule(
         "huggingface_token",
         "ai",
-        &["hf_"],
-        r"(?-u:\b)(hf_[A-Za-z]{34})(?-u:\b)",
+        &["hf_", "api_org_"],
+        r"(?-u:\b)((?:hf|api_org)_[A-Za-z]{34})(?-u:\b)",
         3,
         Check::NotPlaceholder,
+    ),
+    rule(
+        "groq_api_key",
+        "ai",
+        &["gsk_"],
+        r"(?-u:\b)(gsk_[0-9A-Za-z]{52})(?-u:\b)",
+        4,
+        Check::None,
+    ),
+    rule(
+        "xai_api_key",
+        "ai",
+        &["xai-"],
+        r"(?-u:\b)(xai-[0-9A-Za-z]{80})(?-u:\b)",
+        4,
+        Check::None,
+    ),
+    rule(
+        "perplexity_api_key",
+        "ai",
+        &["pplx-"],
+        r"(?-u:\b)(pplx-[0-9A-Za-z]{48})(?-u:\b)",
+        5,
+        Check::None,
+    ),
+    rule(
+        "replicate_api_token",
+        "ai",
+        &["r8_"],
+        r"(?-u:\b)(r8_[0-9A-Za-z]{37})(?-u:\b)",
+        3,
+        Check::None,
     ),
     // Email and messaging services.
     rule(
@@ -311,10 +391,20 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
     rule(
         "vault_token",
         "vault",
-        &["hvs.", "hvb.", "hvr."],
-        r"(?-u:\b)(hv[sbr]\.[0-9A-Za-z_-]{24,400})(?:[^0-9A-Za-z_-]|$)",
+        &["hvs.", "hvb.", "hvr.", "b.AAAAAQ"],
+        r"(?-u:\b)((?:hv[sbr]|b)\.[0-9A-Za-z_-]{24,600})(?:[^0-9A-Za-z_-]|$)",
         4,
         Check::NotPlaceholder,
+    ),
+    // Legacy service tokens, `s.` and 24 characters: `s.` is everywhere in prose, so the anchor
+    // includes the delimiter before it.
+    rule(
+        "vault_token",
+        "vault",
+        &["\"s.", "'s.", "=s.", " s.", ":s.", "\ts."],
+        r#"["'= :\t](s\.[0-9A-Za-z]{24})(?:[^0-9A-Za-z_.-]|$)"#,
+        2,
+        Check::TokenLike,
     ),
     // JWTs: a JSON header and a JSON payload (both start `{"`, base64url `eyJ`), any signature.
     rule(
@@ -358,6 +448,18 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         r#"(?i:set-cookie)\\?["']?[ \t]{0,4}[:=][ \t]{0,4}\\?["']?[^=;\s"'\\]{1,128}=([^;\s"'\\,]{6,4096})"#,
         0,
         Check::NotPlaceholder,
+    ),
+    // Twilio's auth token is 32 bare hex digits: caught next to its name (`TWILIO_AUTH_TOKEN`,
+    // `twilioAuthToken`, `twilio_secret`), never on its own.
+    keyed(
+        "twilio_auth_token",
+        &["wilio", "WILIO"],
+        1,
+        concat!(
+            r#"(?i:twilio)[0-9A-Za-z_.-]{0,24}(?:\\?["'])?[ \t]{0,4}(?:=>|:|=)[ \t]{0,4}(?:\\?["'])?"#,
+            r"([0-9a-f]{32})(?:[^0-9A-Za-z]|$)"
+        ),
+        Check::None,
     ),
     // `password` / `secret` / `api_key` / `token` assignments in JSON, YAML, env files, query
     // strings, XML.
