@@ -21,6 +21,7 @@ mod headers;
 pub mod live;
 pub mod patterns;
 pub mod rules;
+mod simple;
 mod sse;
 pub mod stream;
 

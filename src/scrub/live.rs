@@ -10,7 +10,9 @@
 //! rare hits against the forms indexed under that window. Shorter forms (6 to 15 bytes) go into
 //! a small Aho-Corasick automaton that is only run when one exists.
 
-use std::collections::HashMap;
+use std::collections::HashMap as StdHashMap;
+
+use foldhash::HashMap;
 use std::sync::{Arc, RwLock};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -96,7 +98,8 @@ impl LiveSet {
             .clamp(12, 24);
         let mut bits = vec![0u64; (1usize << log2) / 64];
         let shift = 64 - log2;
-        let mut by_gram: HashMap<(u64, u8), Vec<u32>> = HashMap::with_capacity(entries);
+        let mut by_gram: HashMap<(u64, u8), Vec<u32>> =
+            HashMap::with_capacity_and_hasher(entries, Default::default());
         for (i, f) in long.iter().enumerate() {
             for o in 0..step {
                 let q = qgram(f, o);
@@ -105,7 +108,8 @@ impl LiveSet {
                 by_gram.entry((q, o as u8)).or_default().push(i as u32);
             }
         }
-        let mut index: HashMap<u64, Vec<Group>> = HashMap::with_capacity(by_gram.len());
+        let mut index: HashMap<u64, Vec<Group>> =
+            HashMap::with_capacity_and_hasher(by_gram.len(), Default::default());
         for ((q, off), members) in by_gram {
             let tail = members
                 .iter()
@@ -113,7 +117,7 @@ impl LiveSet {
                 .min()
                 .unwrap_or(Q)
                 - Q;
-            let mut by_tail: HashMap<u64, Vec<u32>> = HashMap::new();
+            let mut by_tail: HashMap<u64, Vec<u32>> = HashMap::default();
             for i in members {
                 by_tail
                     .entry(qgram(&long[i as usize], tail))
@@ -363,7 +367,7 @@ impl EscapeCase for String {
 /// The set of live credentials, keyed by whatever the caller uses to identify a credential slot,
 /// each with a version so that re-registering an unchanged credential costs one map lookup.
 pub struct LiveSecrets {
-    entries: RwLock<HashMap<String, (u64, Vec<SecretString>)>>,
+    entries: RwLock<StdHashMap<String, (u64, Vec<SecretString>)>>,
     set: ArcSwap<LiveSet>,
 }
 

@@ -20,6 +20,7 @@ use regex_syntax::hir::{Hir, HirKind, Look};
 
 use super::checks::{self, Check};
 use super::rules::{RuleDef, Verify};
+use super::simple::Simple;
 
 /// Bytes before an anchor a verifier may look at (key prefixes, `\b`, cursor-key checks).
 pub const LOOK_BEHIND: usize = 32;
@@ -48,6 +49,8 @@ enum Verifier {
     /// then a single one-pass scan over the candidate both decides and yields the captures,
     /// where the general path runs a lazy DFA and then a capture engine over the match.
     Regex(meta::Regex, Option<Box<onepass::DFA>>, Option<Shape>),
+    /// Most token formats: literals and bounded class runs a greedy walk decides exactly.
+    Simple(Simple),
     Pem,
 }
 
@@ -82,24 +85,33 @@ pub struct ExtraPattern {
     pub keep: usize,
 }
 
-/// The literal search over every anchor. Teddy (SIMD) where the CPU has it: aho-corasick only
-/// picks it by itself for up to 64 literals, and past that falls back to an automaton that runs
-/// at a few hundred MB/s, so the packed searcher is built directly without that limit (the pack
-/// has about 80 anchors; Teddy over them still runs at several GB/s). An automaton elsewhere.
+/// The literal search over every anchor: Teddy (SIMD) where the CPU has it, an automaton
+/// elsewhere. One Teddy searcher over all ~95 anchors runs at a few hundred MB/s on JSON: its
+/// buckets' nibble masks get so loose that most 16-byte blocks need verifying. Groups of at most
+/// [`TEDDY_GROUP`] sorted anchors (neighbours share prefixes, so masks stay tight) each run at
+/// several GB/s, and a per-stream cache of each group's next hit ([`Candidates`]) means every
+/// byte is searched once per group, not once per candidate.
 enum Prefilter {
-    Teddy(packed::Searcher),
+    Teddy(Vec<packed::Searcher>),
     Automaton(AhoCorasick),
 }
 
+const TEDDY_GROUP: usize = 24;
+
 impl Prefilter {
     fn new(lits: &[Vec<u8>]) -> Result<Self, String> {
-        let teddy = packed::Config::new()
-            .match_kind(packed::MatchKind::LeftmostFirst)
-            .only_teddy(true)
-            .heuristic_pattern_limits(false)
-            .builder()
-            .extend(lits)
-            .build();
+        let teddy = lits
+            .chunks(TEDDY_GROUP)
+            .map(|group| {
+                packed::Config::new()
+                    .match_kind(packed::MatchKind::LeftmostFirst)
+                    .only_teddy(true)
+                    .heuristic_pattern_limits(false)
+                    .builder()
+                    .extend(group)
+                    .build()
+            })
+            .collect::<Option<Vec<_>>>();
         if let Some(t) = teddy {
             return Ok(Self::Teddy(t));
         }
@@ -109,15 +121,22 @@ impl Prefilter {
             .map(Self::Automaton)
             .map_err(|e| e.to_string())
     }
+}
 
-    #[inline]
-    fn find(&self, hay: &[u8], from: usize) -> Option<usize> {
-        match self {
-            Self::Teddy(t) => t.find_in(hay, aho_corasick::Span::from(from..hay.len())),
-            Self::Automaton(ac) => ac.find(aho_corasick::Input::new(hay).span(from..hay.len())),
-        }
-        .map(|m| m.start())
-    }
+/// Per stream: where each Teddy group's next candidate is, in absolute stream offsets (the
+/// scanned buffer shifts as it drains; offsets do not).
+#[derive(Debug, Default, Clone)]
+pub struct Candidates(Vec<Hit>);
+
+#[derive(Debug, Default, Clone, Copy)]
+enum Hit {
+    #[default]
+    Unknown,
+    /// The group's leftmost candidate at or after where it last searched.
+    At(u64),
+    /// No candidate of the group in the bytes up to `end`; once more bytes arrive the search
+    /// resumes at `resume` (where an anchor cut off by `end` could start).
+    None { resume: u64, end: u64 },
 }
 
 /// A compiled set of rules.
@@ -126,6 +145,8 @@ pub struct PatternSet {
     prefilter: Option<Prefilter>,
     /// Anchor literal and rule index, by the anchor's first byte.
     by_first: Vec<Vec<(Box<[u8]>, u16)>>,
+    /// By rule: whether its anchors are in the prefilter (see `RuleDef::standalone`).
+    standalone: Vec<bool>,
     max_anchor: usize,
 }
 
@@ -197,6 +218,50 @@ fn shape(hir: &Hir) -> Option<Shape> {
     })
 }
 
+/// Where the value of a `key = value` / `"key": "value"` / `<Key>value` assignment starts, the
+/// key starting at `start`: `Ok(None)` when this is no assignment, `Err(())` when the bytes end
+/// before that is known (and more will come). A superset of what the keyword regexes accept, so
+/// a format found here is one the keyword match would have led to.
+fn assignment_value(hay: &[u8], start: usize, eof: bool) -> Result<Option<usize>, ()> {
+    let at = |i: usize| match hay.get(i) {
+        Some(&b) => Ok(Some(b)),
+        None if eof => Ok(None),
+        None => Err(()),
+    };
+    let mut i = start;
+    while at(i)?.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        i += 1;
+    }
+    if at(i)? == Some(b'>') {
+        return Ok(Some(i + 1));
+    }
+    if at(i)? == Some(b'\\') {
+        i += 1;
+    }
+    if matches!(at(i)?, Some(b'"' | b'\'')) {
+        i += 1;
+    }
+    let blanks = |mut i: usize| -> Result<usize, ()> {
+        let mut n = 0;
+        while n < 4 && matches!(at(i)?, Some(b' ' | b'\t')) {
+            i += 1;
+            n += 1;
+        }
+        Ok(i)
+    };
+    i = blanks(i)?;
+    match at(i)? {
+        Some(b'=') if at(i + 1)? == Some(b'>') => i += 2,
+        Some(b':' | b'=') => i += 1,
+        _ => return Ok(None),
+    }
+    i = blanks(i)?;
+    if matches!(at(i)?, Some(b'"' | b'\'')) {
+        i += 1;
+    }
+    Ok(Some(i))
+}
+
 /// Keyword rules need the key followed by an optional quote, blanks and `=`, `:` or `>`; prose
 /// (`the password reset page`, `a token from your dashboard`) fails that in a few bytes. `true`
 /// only when the bytes present already rule an assignment out.
@@ -218,9 +283,8 @@ fn not_an_assignment(hay: &[u8], start: usize) -> bool {
     at(i).is_some_and(|b| !matches!(b, b'=' | b':' | b'>'))
 }
 
-type Compiled = (meta::Regex, Option<Box<onepass::DFA>>, Option<Shape>, usize);
-
-fn compile_regex(re: &str) -> Result<Compiled, String> {
+/// The verifier for `re` and its longest match.
+fn compile_regex(re: &str) -> Result<(Verifier, usize), String> {
     let hir = syntax::parse_with(re, &syntax_config()).map_err(|e| e.to_string())?;
     let shape = shape(&hir);
     let max = hir
@@ -231,6 +295,9 @@ fn compile_regex(re: &str) -> Result<Compiled, String> {
         return Err(format!(
             "the longest match is {max} bytes; the limit is {HARD_CAP}"
         ));
+    }
+    if let Some(simple) = Simple::new(&hir) {
+        return Ok((Verifier::Simple(simple), max));
     }
     // Large counted repetitions (`{8,4096}`) make NFAs of thousands of states, and capture
     // extraction over those is slow. The search span already stops at the longest match, so the
@@ -247,7 +314,7 @@ fn compile_regex(re: &str) -> Result<Compiled, String> {
         .build(&relaxed)
         .ok()
         .map(Box::new);
-    Ok((re, onepass, shape, max))
+    Ok((Verifier::Regex(re, onepass, shape), max))
 }
 
 /// `x{8,1024}` -> `x{8,}` for upper bounds of 64 or more.
@@ -295,17 +362,19 @@ impl PatternSet {
     pub fn new(rules: &[&RuleDef], extra: &[ExtraPattern]) -> Result<Self, String> {
         let mut compiled = Vec::new();
         let mut anchors: Vec<(Vec<u8>, u16)> = Vec::new();
+        let mut standalone: Vec<bool> = Vec::new();
         for def in rules {
             let idx = compiled.len() as u16;
             let (verifier, window) = match def.verify {
                 Verify::Regex(re) => {
-                    let (re, op, shape, max) =
+                    let (verifier, max) =
                         compile_regex(re).map_err(|e| format!("rule {}: {e}", def.kind))?;
-                    (Verifier::Regex(re, op, shape), max + 1)
+                    (verifier, max + 1)
                 }
                 Verify::PemPrivateKey => (Verifier::Pem, HARD_CAP),
             };
             anchors.extend(def.anchors.iter().map(|a| (a.as_bytes().to_vec(), idx)));
+            standalone.push(def.standalone);
             compiled.push(Rule {
                 kind: Arc::from(def.kind),
                 keep: def.keep,
@@ -325,20 +394,25 @@ impl PatternSet {
                     x.regex
                 )
             })?;
-            let (re, op, shape, max) = compile_regex(&x.regex)?;
+            let (verifier, max) = compile_regex(&x.regex)?;
             anchors.push((anchor.into_bytes(), idx));
+            standalone.push(true);
             compiled.push(Rule {
                 kind: Arc::from(x.kind.as_str()),
                 keep: x.keep,
                 back: 0,
                 check: Check::None,
-                verifier: Verifier::Regex(re, op, shape),
+                verifier,
                 window: max + 1,
                 context: false,
                 assignment: false,
             });
         }
-        let mut lits: Vec<Vec<u8>> = anchors.iter().map(|(a, _)| a.clone()).collect();
+        let mut lits: Vec<Vec<u8>> = anchors
+            .iter()
+            .filter(|(_, i)| standalone[*i as usize])
+            .map(|(a, _)| a.clone())
+            .collect();
         lits.sort();
         lits.dedup();
         let prefilter = if lits.is_empty() {
@@ -359,6 +433,7 @@ impl PatternSet {
             rules: compiled,
             prefilter,
             by_first,
+            standalone,
             max_anchor,
         })
     }
@@ -394,25 +469,61 @@ impl PatternSet {
             .unwrap_or(hay.len())
     }
 
-    /// The next position at or after `from` where some anchor starts.
+    /// The next position at or after `from` where some anchor starts; `base` is `hay[0]`'s
+    /// offset in the stream, and `cache` the stream's own [`Candidates`].
     #[inline]
-    pub fn next_candidate(&self, hay: &[u8], from: usize) -> Option<usize> {
-        self.prefilter.as_ref()?.find(hay, from)
+    pub fn next_candidate(
+        &self,
+        hay: &[u8],
+        from: usize,
+        base: u64,
+        cache: &mut Candidates,
+    ) -> Option<usize> {
+        let groups = match self.prefilter.as_ref()? {
+            Prefilter::Automaton(ac) => {
+                return ac
+                    .find(aho_corasick::Input::new(hay).span(from..hay.len()))
+                    .map(|m| m.start())
+            }
+            Prefilter::Teddy(groups) => groups,
+        };
+        if cache.0.len() != groups.len() {
+            cache.0 = vec![Hit::Unknown; groups.len()];
+        }
+        let from_abs = base + from as u64;
+        let end_abs = base + hay.len() as u64;
+        let cut = self.max_anchor.saturating_sub(1) as u64;
+        let mut best: Option<u64> = None;
+        for (g, hit) in groups.iter().zip(cache.0.iter_mut()) {
+            let search_from = match *hit {
+                Hit::At(a) if a >= from_abs => {
+                    best = Some(best.map_or(a, |b| b.min(a)));
+                    continue;
+                }
+                Hit::None { end, .. } if end >= end_abs => continue,
+                Hit::None { resume, .. } => resume.max(from_abs),
+                _ => from_abs,
+            };
+            let span = aho_corasick::Span::from((search_from - base) as usize..hay.len());
+            *hit = match g.find_in(hay, span) {
+                Some(m) => {
+                    let a = base + m.start() as u64;
+                    best = Some(best.map_or(a, |b| b.min(a)));
+                    Hit::At(a)
+                }
+                None => Hit::None {
+                    resume: end_abs.saturating_sub(cut).max(search_from),
+                    end: end_abs,
+                },
+            };
+        }
+        best.map(|b| (b - base) as usize)
     }
 
     /// Verifies the candidate at `at`: the first rule (in pack order) whose anchor is there and
     /// which matches. `eof` says whether `hay` ends where the input ends.
     pub fn verify(&self, hay: &[u8], at: usize, eof: bool, caches: &mut Caches) -> Verdict {
-        match self.verify_rules(hay, at, eof, caches, true) {
-            Verdict::Match { start, end, rule } if self.rules[rule as usize].context => {
-                // `"token": "ghp_..."` is a GitHub token, not just a token: label it so.
-                match self.verify_rules(hay, start, eof, caches, false) {
-                    Verdict::NoMatch | Verdict::Overflow => Verdict::Match { start, end, rule },
-                    v => v,
-                }
-            }
-            v => v,
-        }
+        self.verify_rules(hay, at, eof, caches, true)
     }
 
     fn verify_rules(
@@ -431,20 +542,58 @@ impl PatternSet {
                 continue;
             }
             let rule = &self.rules[*idx as usize];
-            if rule.context && !context {
+            // A first pass (at a prefilter candidate) runs standalone rules; the second (at a
+            // keyword's value) runs the format rules, not the keyword rules again.
+            if (rule.context && !context) || (context && !self.standalone[*idx as usize]) {
                 continue;
             }
             let Some(start) = at.checked_sub(rule.back) else {
                 continue;
             };
-            match self.verify_rule(rule, *idx, hay, start, eof, caches) {
+            // A context rule's own check waits: when its value is a known format, the format's
+            // verdict is the one that counts.
+            let defer = context && rule.context;
+            // `"token": "ghp_..."` is a GitHub token, not just a token: a format at the value is
+            // tried first, and when it matches the keyword's own (costlier) regex never runs.
+            let mut tried = None;
+            if defer && rule.assignment {
+                match assignment_value(hay, start, eof) {
+                    Err(()) => return Verdict::NeedMore,
+                    Ok(Some(v)) if v < hay.len() => {
+                        match self.verify_rules(hay, v, eof, caches, false) {
+                            Verdict::NoMatch | Verdict::Overflow => {}
+                            verdict => return verdict,
+                        }
+                        tried = Some(v);
+                    }
+                    // Not an assignment at all: the keyword regex cannot match either.
+                    Ok(None) => continue,
+                    Ok(Some(_)) => {}
+                }
+            }
+            match self.verify_rule(rule, *idx, hay, start, eof, caches, !defer) {
                 Verdict::NoMatch => continue,
+                Verdict::Match {
+                    start: s, end: e, ..
+                } if defer => {
+                    if tried != Some(s) {
+                        match self.verify_rules(hay, s, eof, caches, false) {
+                            Verdict::NoMatch | Verdict::Overflow => {}
+                            v => return v,
+                        }
+                    }
+                    match self.accept(rule, *idx, hay, start, s..e, true) {
+                        Verdict::NoMatch => continue,
+                        v => return v,
+                    }
+                }
                 v => return v,
             }
         }
         Verdict::NoMatch
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn verify_rule(
         &self,
         rule: &Rule,
@@ -453,9 +602,22 @@ impl PatternSet {
         start: usize,
         eof: bool,
         caches: &mut Caches,
+        check: bool,
     ) -> Verdict {
         match &rule.verifier {
             Verifier::Pem => pem(hay, start, eof, idx),
+            Verifier::Simple(simple) => {
+                if rule.assignment && not_an_assignment(hay, start) {
+                    return Verdict::NoMatch;
+                }
+                if start + rule.window > hay.len() && !eof {
+                    return Verdict::NeedMore;
+                }
+                match simple.find(hay, start, eof) {
+                    Some(span) => self.accept(rule, idx, hay, start, span, check),
+                    None => Verdict::NoMatch,
+                }
+            }
             Verifier::Regex(re, op, shape) => {
                 if rule.assignment && not_an_assignment(hay, start) {
                     return Verdict::NoMatch;
@@ -478,7 +640,7 @@ impl PatternSet {
                     if !shape.one_byte_after || m.end() < hay.len() {
                         let span =
                             m.start() + shape.lead..m.end() - usize::from(shape.one_byte_after);
-                        return self.accept(rule, idx, hay, start, span);
+                        return self.accept(rule, idx, hay, start, span, check);
                     }
                 }
                 // The one-pass scan stops where the candidate stops matching, a few bytes in for
@@ -512,7 +674,7 @@ impl PatternSet {
                 let Some(span) = span else {
                     return Verdict::NoMatch;
                 };
-                self.accept(rule, idx, hay, start, span.range())
+                self.accept(rule, idx, hay, start, span.range(), check)
             }
         }
     }
@@ -525,10 +687,13 @@ impl PatternSet {
         hay: &[u8],
         start: usize,
         span: std::ops::Range<usize>,
+        check: bool,
     ) -> Verdict {
         let quoted = span.start > 0 && matches!(hay[span.start - 1], b'"' | b'\'');
         let before = &hay[start.saturating_sub(LOOK_BEHIND - 1)..start];
-        if span.is_empty() || !checks::passes(rule.check, &hay[span.clone()], before, quoted) {
+        if span.is_empty()
+            || (check && !checks::passes(rule.check, &hay[span.clone()], before, quoted))
+        {
             return Verdict::NoMatch;
         }
         Verdict::Match {

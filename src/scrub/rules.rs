@@ -32,6 +32,10 @@ pub struct RuleDef {
     pub verify: Verify,
     pub keep: usize,
     pub check: Check,
+    /// The anchors are searched for in every body. `false`: the rule only labels the value of a
+    /// keyword match (`"client_token": "s.…"`), for formats whose anchor is too common to search
+    /// for on its own.
+    pub standalone: bool,
 }
 
 const fn rule(
@@ -50,6 +54,7 @@ const fn rule(
         verify: Verify::Regex(regex),
         keep,
         check,
+        standalone: true,
     }
 }
 
@@ -101,6 +106,7 @@ const fn keyed(
         verify: Verify::Regex(regex),
         keep: 0,
         check,
+        standalone: true,
     }
 }
 
@@ -115,6 +121,7 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         verify: Verify::PemPrivateKey,
         keep: 0,
         check: Check::None,
+        standalone: true,
     },
     // PuTTY's own key files: the private lines between `Private-Lines: N` and `Private-MAC`.
     rule(
@@ -396,16 +403,20 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         4,
         Check::NotPlaceholder,
     ),
-    // Legacy service tokens, `s.` and 24 characters: `s.` is everywhere in prose, so the anchor
-    // includes the delimiter before it.
-    rule(
-        "vault_token",
-        "vault",
-        &["\"s.", "'s.", "=s.", " s.", ":s.", "\ts."],
-        r#"["'= :\t](s\.[0-9A-Za-z]{24})(?:[^0-9A-Za-z_.-]|$)"#,
-        2,
-        Check::TokenLike,
-    ),
+    // Legacy service tokens, `s.` and 24 characters: `s.` is everywhere in prose (and a
+    // delimiter-led anchor such as `"s.` makes the SIMD prefilter fire all over JSON), so they are
+    // recognised as the value of a token key (`X-Vault-Token: s.…`, `"client_token": "s.…"`).
+    RuleDef {
+        standalone: false,
+        ..rule(
+            "vault_token",
+            "vault",
+            &["s."],
+            r"(?-u:\b)(s\.[0-9A-Za-z]{24})(?:[^0-9A-Za-z_.-]|$)",
+            2,
+            Check::TokenLike,
+        )
+    },
     // JWTs: a JSON header and a JSON payload (both start `{"`, base64url `eyJ`), any signature.
     rule(
         "jwt",

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use super::live::LiveSet;
-use super::patterns::{Caches, PatternSet, Verdict, HARD_CAP, LOOK_BEHIND};
+use super::patterns::{Caches, Candidates, PatternSet, Verdict, HARD_CAP, LOOK_BEHIND};
 use super::sse::{Sink, SseView};
 
 /// The kind recorded for a live credential.
@@ -58,7 +58,12 @@ pub struct Counts(pub Vec<(Arc<str>, u32)>);
 
 impl Counts {
     pub fn add(&mut self, kind: &Arc<str>, n: u32) {
-        match self.0.iter_mut().find(|(k, _)| k == kind) {
+        // Kinds are the rules' own `Arc`s: a pointer comparison finds them.
+        match self
+            .0
+            .iter_mut()
+            .find(|(k, _)| Arc::ptr_eq(k, kind) || k == kind)
+        {
             Some((_, c)) => *c += n,
             None => self.0.push((kind.clone(), n)),
         }
@@ -151,6 +156,8 @@ pub(super) struct State {
     live_scan: u64,
     live_pos: u64,
     pub pending: Vec<Interval>,
+    /// The prefilter's next hits in this stream.
+    cands: Candidates,
 }
 
 impl State {
@@ -282,7 +289,7 @@ impl State {
         }
         loop {
             let from = self.rel(self.pat_scan.max(self.emitted));
-            let Some(a) = p.next_candidate(&self.buf, from) else {
+            let Some(a) = p.next_candidate(&self.buf, from, self.base, &mut self.cands) else {
                 if eof {
                     self.pat_scan = end;
                     return Ok(NEVER);

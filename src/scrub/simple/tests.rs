@@ -1,0 +1,116 @@
+//! The direct matcher agrees with the regex engine, on every default rule it takes over, at every
+//! position of generated inputs built from the rules' own anchors and delimiters.
+
+use proptest::prelude::*;
+use regex_automata::util::syntax;
+use regex_automata::{meta, Anchored, Input};
+
+use super::Simple;
+use crate::scrub::rules::{Verify, DEFAULT_RULES};
+
+fn config() -> syntax::Config {
+    syntax::Config::new().unicode(false).utf8(false)
+}
+
+type Case = (meta::Regex, Simple, Vec<&'static str>, usize);
+
+/// (regex, its simple matcher, its anchors, window) for every default rule that has one.
+fn simple_rules() -> &'static [Case] {
+    static RULES: std::sync::OnceLock<Vec<Case>> = std::sync::OnceLock::new();
+    RULES.get_or_init(|| {
+        DEFAULT_RULES
+            .iter()
+            .filter_map(|r| {
+                let Verify::Regex(re) = r.verify else {
+                    return None;
+                };
+                let hir = syntax::parse_with(re, &config()).unwrap();
+                let window = hir.properties().maximum_len().unwrap() + 1;
+                let simple = Simple::new(&hir)?;
+                let meta = meta::Builder::new()
+                    .syntax(config())
+                    .configure(meta::Config::new().utf8_empty(false))
+                    .build(re)
+                    .unwrap();
+                Some((meta, simple, r.anchors.to_vec(), window))
+            })
+            .collect()
+    })
+}
+
+/// What the regex path reports: the first participating group, else the whole match.
+fn by_regex(re: &meta::Regex, hay: &[u8], start: usize, window: usize) -> Option<(usize, usize)> {
+    let input = Input::new(hay)
+        .span(start..(start + window).min(hay.len()))
+        .anchored(Anchored::Yes);
+    let mut caps = re.create_captures();
+    re.search_captures(&input, &mut caps);
+    if !caps.is_match() {
+        return None;
+    }
+    let span = (1..caps.group_len())
+        .find_map(|g| caps.get_group(g))
+        .or_else(|| caps.get_group(0))?;
+    Some((span.start, span.end))
+}
+
+#[test]
+fn most_token_rules_take_the_direct_path() {
+    let n = simple_rules().len();
+    println!(
+        "{n} of {} default rules match directly",
+        DEFAULT_RULES.len()
+    );
+    assert!(n >= 18, "only {n} rules are simple");
+}
+
+#[test]
+fn shapes_that_need_backtracking_are_left_to_the_regex_engine() {
+    for re in [
+        r"a[a-z]{1,5}b{0,3}[a-z]",
+        r"(a|ab)c",
+        r"x(?:[a-c]|$)[a-c]{2,4}",
+    ] {
+        let hir = syntax::parse_with(re, &config()).unwrap();
+        assert!(Simple::new(&hir).is_none(), "{re}");
+    }
+}
+
+fn piece() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => "[0-9A-Za-z]{0,70}",
+        2 => "[0-9a-f]{1,70}",
+        2 => proptest::sample::select(vec![
+            ".", "-", "_", ":", "@", "/", "=", " ", "\"", "'", "\n", "+", "%3D", ".eyJ", "://", "==",
+        ])
+        .prop_map(str::to_string),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+    #[test]
+    fn direct_matches_equal_regex_matches(
+        rule in any::<proptest::sample::Index>(),
+        anchor in any::<proptest::sample::Index>(),
+        head in proptest::collection::vec(piece(), 0..3),
+        tail in proptest::collection::vec(piece(), 0..8),
+        eof in any::<bool>(),
+    ) {
+        let rules = simple_rules();
+        let (re, simple, anchors, window) = &rules[rule.index(rules.len())];
+        let mut s = head.concat();
+        s.push_str(anchors[anchor.index(anchors.len())]);
+        s.push_str(&tail.concat());
+        let hay = s.as_bytes();
+        for start in 0..hay.len() {
+            if !eof && start + window > hay.len() {
+                break;
+            }
+            let want = by_regex(re, hay, start, *window);
+            let got = simple.find(hay, start, eof).map(|r| (r.start, r.end));
+            // At the end of a chunk (not eof) `$` cannot match: the regex engine sees the same.
+            prop_assert_eq!(got, want, "rule {:?} at {} in {:?}", re, start, s);
+        }
+    }
+}
