@@ -74,6 +74,24 @@ fn set_of(class: &Class) -> Option<Set> {
     Some(set)
 }
 
+/// How many leading bytes of `hay` are in `set`: eight at a time while they all are (tokens are
+/// tens of bytes of one class), then byte by byte.
+#[inline]
+fn run(set: &[bool; 256], hay: &[u8]) -> usize {
+    let mut n = 0;
+    while let Some(c) = hay.get(n..n + 8) {
+        let all = c.iter().fold(true, |acc, &b| acc & set[b as usize]);
+        if !all {
+            break;
+        }
+        n += 8;
+    }
+    while n < hay.len() && set[hay[n] as usize] {
+        n += 1;
+    }
+    n
+}
+
 fn byte_set(b: u8) -> Set {
     let mut set = Box::new([false; 256]);
     set[b as usize] = true;
@@ -271,11 +289,7 @@ impl Simple {
                 }
                 Step::Alt(ls) => ls.iter().find(|l| rest.starts_with(l))?.len(),
                 Step::Run { set, min, max } => {
-                    let n = rest
-                        .iter()
-                        .take(*max)
-                        .position(|&b| !set[b as usize])
-                        .unwrap_or(rest.len().min(*max));
+                    let n = run(set, &rest[..rest.len().min(*max)]);
                     if n < *min {
                         return None;
                     }

@@ -180,7 +180,10 @@ impl State {
         let fp = self.pattern_stream(sc, caches, eof, end)?;
         let fl = self.live_stream(sc, eof, end);
         let frontier = fp.min(fl).min(ext);
-        self.pending.sort_by_key(|iv| iv.start);
+        // A total order, so the label of merged intervals does not depend on the order they were
+        // found in (which differs with chunking).
+        self.pending
+            .sort_unstable_by_key(|iv| (iv.start, iv.silent, iv.rule, iv.end));
         let mut done = 0;
         while done < self.pending.len() {
             let start = self.pending[done].start;
@@ -249,7 +252,8 @@ impl State {
         let fp = self.pattern_stream(sc, caches, eof, end)?;
         let fl = self.live_stream(sc, eof, end);
         let frontier = fp.min(fl);
-        self.pending.sort_by_key(|iv| iv.start);
+        self.pending
+            .sort_unstable_by_key(|iv| (iv.start, iv.silent, iv.rule, iv.end));
         let mut done = 0;
         while done < self.pending.len() {
             let mut stop = self.pending[done].end;
