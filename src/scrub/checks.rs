@@ -41,6 +41,9 @@ fn crc_ok(token: &[u8]) -> bool {
     token.len() == 40 && base62_crc32(&token[4..34]) == token[34..40]
 }
 
+/// The length of the longest of `PLACEHOLDER_WORDS` (a test keeps it so).
+const LONGEST_WORD: usize = 17;
+
 const PLACEHOLDER_WORDS: &[&str] = &[
     "null",
     "none",
@@ -126,9 +129,10 @@ pub fn is_placeholder(v: &[u8]) -> bool {
         .rposition(|b| !matches!(b, b'"' | b'\''))
         .map_or(start, |e| e + 1);
     let t = &v[start..end.max(start)];
-    PLACEHOLDER_WORDS
-        .iter()
-        .any(|w| w.as_bytes().eq_ignore_ascii_case(t))
+    (t.len() <= LONGEST_WORD
+        && PLACEHOLDER_WORDS
+            .iter()
+            .any(|w| w.len() == t.len() && w.as_bytes().eq_ignore_ascii_case(t)))
         || has_placeholder_part(t)
         || t.iter().all(|b| b.eq_ignore_ascii_case(&t[0]))
 }
@@ -207,6 +211,12 @@ mod tests {
     pub fn with_crc(prefix: &str, random: &str) -> String {
         let crc = base62_crc32(random.as_bytes());
         format!("{prefix}{random}{}", std::str::from_utf8(&crc).unwrap())
+    }
+
+    #[test]
+    fn longest_word_is_the_longest_placeholder_word() {
+        let longest = PLACEHOLDER_WORDS.iter().map(|w| w.len()).max();
+        assert_eq!(longest, Some(LONGEST_WORD));
     }
 
     #[test]

@@ -181,9 +181,9 @@ impl State {
         let fl = self.live_stream(sc, eof, end);
         let frontier = fp.min(fl).min(ext);
         // A total order, so the label of merged intervals does not depend on the order they were
-        // found in (which differs with chunking).
+        // found in (which differs with chunking). Stable: the list is runs already in order.
         self.pending
-            .sort_unstable_by_key(|iv| (iv.start, iv.silent, iv.rule, iv.end));
+            .sort_by_key(|iv| (iv.start, iv.silent, iv.rule, iv.end));
         let mut done = 0;
         while done < self.pending.len() {
             let start = self.pending[done].start;
@@ -253,7 +253,7 @@ impl State {
         let fl = self.live_stream(sc, eof, end);
         let frontier = fp.min(fl);
         self.pending
-            .sort_unstable_by_key(|iv| (iv.start, iv.silent, iv.rule, iv.end));
+            .sort_by_key(|iv| (iv.start, iv.silent, iv.rule, iv.end));
         let mut done = 0;
         while done < self.pending.len() {
             let mut stop = self.pending[done].end;
