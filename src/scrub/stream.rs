@@ -140,7 +140,7 @@ impl Scanner {
 }
 
 /// Per-body positions, all absolute offsets in the stream.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(super) struct State {
     /// Original bytes from `base` on.
     pub buf: Vec<u8>,
@@ -158,6 +158,19 @@ pub(super) struct State {
     pub pending: Vec<Interval>,
     /// The prefilter's next hits in this stream.
     cands: Candidates,
+}
+
+/// The buffer holds response bytes not yet scrubbed: `Debug` shows positions and sizes only, so
+/// formatting a request's context can never print a secret.
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("base", &self.base)
+            .field("emitted", &self.emitted)
+            .field("buffered", &self.buf.len())
+            .field("pending", &self.pending.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl State {

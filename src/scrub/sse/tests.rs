@@ -258,3 +258,20 @@ proptest! {
         prop_assert_eq!(out, whole);
     }
 }
+
+#[test]
+fn debug_output_of_a_scrubber_holds_no_buffered_bytes() {
+    let mut s = ScrubPolicy::default().scrubber(no_live());
+    s.event_stream();
+    // A held tail: the start of a Stripe key that the next event may complete.
+    let _ = s
+        .push(Some(b"data: sk_live_51HqLyjWDa\n\n"), false)
+        .unwrap();
+    let dbg = format!("{s:?}");
+    // Neither as text nor as a derived `Vec<u8>` list of numbers.
+    let as_numbers = b"51HqLyjWDa".map(|b| b.to_string()).join(", ");
+    assert!(
+        !dbg.contains("51HqLyjWDa") && !dbg.contains(&as_numbers),
+        "{dbg}"
+    );
+}
