@@ -20,6 +20,7 @@ pub mod config;
 mod headers;
 pub mod live;
 pub mod patterns;
+mod prefilter;
 pub mod rules;
 mod simple;
 mod sse;

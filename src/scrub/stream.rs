@@ -16,7 +16,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use super::live::LiveSet;
-use super::patterns::{Caches, Candidates, PatternSet, Verdict, HARD_CAP, LOOK_BEHIND};
+use super::patterns::{Caches, PatternSet, Verdict, HARD_CAP, LOOK_BEHIND};
+use super::prefilter::Candidates;
 use super::sse::{Sink, SseView};
 
 /// The kind recorded for a live credential.
