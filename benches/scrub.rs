@@ -175,6 +175,9 @@ fn paired() {
 
 fn main() {
     benches();
-    paired();
+    // `--profile-time` runs one benchmark under a profiler: the paired pass would only add noise.
+    if !std::env::args().any(|a| a == "--profile-time") {
+        paired();
+    }
     Criterion::default().configure_from_args().final_summary();
 }

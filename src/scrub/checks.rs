@@ -3,8 +3,6 @@
 //! `${DB_PASSWORD}`, `<your-key>`), and plausibility for context rules (a `Bearer` followed by a
 //! word in prose is not a token).
 
-use std::sync::OnceLock;
-
 use base64::Engine;
 
 /// Which check a rule runs on its candidate.
@@ -70,14 +68,13 @@ const PLACEHOLDER_WORDS: &[&str] = &[
 
 /// Parts that make a value a placeholder wherever they occur (ASCII case-insensitive). Values
 /// are tens of bytes, where a general multi-pattern automaton spends more on its setup per call
-/// than on the walk; a table of the parts' first two bytes decides almost every position.
+/// than on the walk.
 const PLACEHOLDER_PARTS: &[&str] = &[
     "***",
     "xxxx",
     "...",
     "…",
-    "<",
-    ">",
+    // `<` and `>` alone (`<your-key>`) are found by `memchr2`.
     "${",
     "{{",
     "%s",
@@ -94,32 +91,78 @@ const PLACEHOLDER_PARTS: &[&str] = &[
     "abcdefgh",
 ];
 
+/// The lower-cased first two bytes of a part, as a little-endian `u16` (the layout
+/// [`has_placeholder_part`] reads them in from a word).
+const fn pair_key(a: u8, b: u8) -> usize {
+    a.to_ascii_lowercase() as usize | (b.to_ascii_lowercase() as usize) << 8
+}
+
+/// Which byte pairs begin a part, as a bit set over [`pair_key`]: most positions of a random
+/// token begin no part, and one bit test rules them out. A `static` built at compile time: no
+/// initialisation, no synchronisation, and no copy of the table per call (as a `const` may get).
+static PART_PAIRS: [u64; 1024] = {
+    let mut bits = [0u64; 1024];
+    let mut i = 0;
+    while i < PLACEHOLDER_PARTS.len() {
+        let p = PLACEHOLDER_PARTS[i].as_bytes();
+        let k = pair_key(p[0], p[1]);
+        bits[k / 64] |= 1 << (k % 64);
+        i += 1;
+    }
+    bits
+};
+
+/// ASCII-lower-cases the 8 bytes of `x` at once (other bytes unchanged): the check runs on every
+/// secret found, so its cost per byte is a real share of a secret-dense body's.
+fn lower8(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let low7 = x & (0x7f * ONES);
+    // High bit of each byte: at least `A`, more than `Z`; no byte carries into the next.
+    let ge_a = low7 + u64::from(0x80 - b'A') * ONES;
+    let gt_z = low7 + u64::from(0x7f - b'Z') * ONES;
+    let upper = ge_a & !gt_z & !x & (0x80 * ONES);
+    x | (upper >> 2)
+}
+
 fn has_placeholder_part(t: &[u8]) -> bool {
-    /// Which (lower-cased) first two bytes begin a part: most bytes of a random token begin no
-    /// part past their second byte, and this rules them out with one bit test.
-    static PAIRS: OnceLock<Vec<u64>> = OnceLock::new();
-    let pairs = PAIRS.get_or_init(|| {
-        let mut bits = vec![0u64; 65536 / 64];
-        for p in PLACEHOLDER_PARTS
-            .iter()
-            .map(|p| p.as_bytes())
-            .filter(|p| p.len() > 1)
-        {
-            let k = usize::from(p[0].to_ascii_lowercase()) << 8
-                | usize::from(p[1].to_ascii_lowercase());
-            bits[k / 64] |= 1 << (k % 64);
+    // Seven pairs per 8-byte word; the words overlap by one byte. Zero padding past the end
+    // makes no pair of the table (no part contains a NUL).
+    let mut i = 0;
+    while i + 1 < t.len() {
+        let mut w = [0u8; 8];
+        let n = (t.len() - i).min(8);
+        w[..n].copy_from_slice(&t[i..i + n]);
+        let x = lower8(u64::from_le_bytes(w));
+        for j in 0..7 {
+            let k = (x >> (8 * j)) as usize & 0xffff;
+            if PART_PAIRS[k / 64] & (1 << (k % 64)) != 0 && part_at(&t[i + j..], k) {
+                return true;
+            }
         }
-        bits
-    });
-    t.windows(2).enumerate().any(|(i, w)| {
-        let k =
-            usize::from(w[0].to_ascii_lowercase()) << 8 | usize::from(w[1].to_ascii_lowercase());
-        pairs[k / 64] & (1 << (k % 64)) != 0
-            && PLACEHOLDER_PARTS.iter().any(|p| {
-                let p = p.as_bytes();
-                t.len() - i >= p.len() && t[i..i + p.len()].eq_ignore_ascii_case(p)
-            })
-    }) || t.iter().any(|&b| b == b'<' || b == b'>')
+        i += 7;
+    }
+    memchr::memchr2(b'<', b'>', t).is_some()
+}
+
+/// Each part's [`pair_key`], so a hit compares keys before any bytes.
+static PART_KEYS: [u16; PLACEHOLDER_PARTS.len()] = {
+    let mut keys = [0u16; PLACEHOLDER_PARTS.len()];
+    let mut i = 0;
+    while i < PLACEHOLDER_PARTS.len() {
+        let p = PLACEHOLDER_PARTS[i].as_bytes();
+        keys[i] = pair_key(p[0], p[1]) as u16;
+        i += 1;
+    }
+    keys
+};
+
+/// Whether `t`, whose first pair is `key`, begins with a placeholder part.
+#[cold]
+fn part_at(t: &[u8], key: usize) -> bool {
+    PART_KEYS.iter().zip(PLACEHOLDER_PARTS).any(|(&k, p)| {
+        let p = p.as_bytes();
+        usize::from(k) == key && t.len() >= p.len() && t[..p.len()].eq_ignore_ascii_case(p)
+    })
 }
 
 /// Whether `v` is a placeholder, a template variable or an already masked value.
@@ -247,6 +290,38 @@ mod tests {
         }
         for s in ["s3cr3t-Value-9", "hunter22"] {
             assert!(!is_placeholder(s.as_bytes()), "{s}");
+        }
+    }
+
+    #[test]
+    fn lower8_lowercases_every_byte_in_every_lane() {
+        for b in 0..=255u8 {
+            for lane in 0..8 {
+                let mut w = [b'Q'; 8];
+                w[lane] = b;
+                let got = lower8(u64::from_le_bytes(w)).to_le_bytes();
+                let mut want = w;
+                want.make_ascii_lowercase();
+                assert_eq!(got, want, "byte {b:#x} in lane {lane}");
+            }
+        }
+    }
+
+    #[test]
+    fn parts_are_found_at_every_offset_and_in_any_case() {
+        let token = "Zx81Kq0PLm3N7vBt2YwR5";
+        for part in PLACEHOLDER_PARTS.iter().chain(&["<", ">"]) {
+            for at in 0..=token.len() {
+                for upper in [false, true] {
+                    let p = if upper {
+                        part.to_ascii_uppercase()
+                    } else {
+                        part.to_string()
+                    };
+                    let v = format!("{}{p}{}", &token[..at], &token[at..]);
+                    assert!(is_placeholder(v.as_bytes()), "{v}");
+                }
+            }
         }
     }
 

@@ -35,34 +35,59 @@ const HASH_K: u64 = 0x9E37_79B9_7F4A_7C15;
 /// An occurrence of a live form: `[start, end)` in the scanned bytes.
 pub type Span = (usize, usize);
 
-/// An immutable index over a set of exact values.
+/// An immutable index over a set of exact values. The probe path is flat: one bit test, then
+/// (on a hit) one open-addressed slot, a contiguous run of groups, a binary search in a sorted
+/// run of members, and one comparison against the form's bytes in an arena. No per-group maps
+/// or vectors: with hundreds of live forms in a body, pointer chasing was most of the cost.
 pub struct LiveSet {
-    forms: Vec<Box<[u8]>>,
-    /// q-gram (little-endian u64 of 8 bytes) -> the forms that have it, grouped by its offset.
-    index: HashMap<u64, Vec<Group>>,
+    /// The long forms end to end, sorted; `spans[i]` is form `i`'s start and length.
+    arena: Vec<u8>,
+    spans: Vec<(u32, u32)>,
     bits: Vec<u64>,
     shift: u32,
     step: usize,
+    /// q-gram (little-endian u64 of 8 bytes) -> its groups, open-addressed by the q-gram's hash.
+    slots: Vec<Slot>,
+    slot_shift: u32,
+    groups: Vec<Group>,
+    members: Vec<Member>,
     short: Option<AhoCorasick>,
-    /// The short forms, sorted (the long ones are `forms`, also sorted).
+    /// The short forms, sorted.
     short_forms: Vec<Box<[u8]>>,
     max_len: usize,
 }
 
-/// The forms that have one q-gram at one offset. Credentials often share a prefix (`sk_live_51…`,
-/// a service's key format), so a probe can hit a q-gram that hundreds of forms share; a second
-/// q-gram at `tail` (the last 8 bytes of the shortest of them) tells them apart in one lookup
-/// instead of hundreds of comparisons.
+/// One q-gram's groups: `groups[first..first + len]`; `len == 0` marks an empty slot.
+#[derive(Debug, Clone, Copy, Default)]
+struct Slot {
+    q: u64,
+    first: u32,
+    len: u32,
+}
+
+/// The forms that have one q-gram at one offset: `members[first..first + len]`, sorted by a
+/// second q-gram at `tail` (the last 8 bytes of the shortest of them). Credentials often share a
+/// prefix (`sk_live_51…`, a service's key format), so a probe can hit a q-gram that hundreds of
+/// forms share; the second q-gram tells them apart with a binary search instead of hundreds of
+/// comparisons.
+#[derive(Debug, Clone, Copy)]
 struct Group {
     off: u8,
     tail: u16,
-    by_tail: HashMap<u64, Vec<u32>>,
+    first: u32,
+    len: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Member {
+    tail_q: u64,
+    form: u32,
 }
 
 impl std::fmt::Debug for LiveSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LiveSet")
-            .field("forms", &self.forms.len())
+            .field("forms", &self.spans.len())
             .finish_non_exhaustive()
     }
 }
@@ -90,46 +115,83 @@ impl LiveSet {
         let (long, short): (Vec<_>, Vec<_>) = all.into_iter().partition(|f| f.len() >= LONG_FORM);
         let min_long = long.iter().map(Vec::len).min().unwrap_or(LONG_FORM);
         let step = (min_long - Q + 1).min(MAX_STEP);
-        let entries = long.len() * step;
-        // ~32 bits per entry keeps the false-hit rate near 3% while the table stays in L2.
-        let log2 = (entries.max(1) * 32)
+        let mut by_gram: HashMap<(u64, u8), Vec<u32>> =
+            HashMap::with_capacity_and_hasher(long.len() * step, Default::default());
+        for (i, f) in long.iter().enumerate() {
+            for o in 0..step {
+                by_gram
+                    .entry((qgram(f, o), o as u8))
+                    .or_default()
+                    .push(i as u32);
+            }
+        }
+        // ~32 bits per distinct q-gram keeps the false-hit rate near 3%. Sized by distinct
+        // q-grams, not forms times offsets: credentials sharing a prefix (`hvs.CAES…`, a service's
+        // key format) share most of their q-grams, and a table that fits in L1/L2 is what keeps
+        // the probe per `step` bytes cheap.
+        let distinct: std::collections::HashSet<u64, foldhash::fast::RandomState> =
+            by_gram.keys().map(|&(q, _)| q).collect();
+        let log2 = (distinct.len().max(1) * 32)
             .next_power_of_two()
             .trailing_zeros()
             .clamp(12, 24);
         let mut bits = vec![0u64; (1usize << log2) / 64];
         let shift = 64 - log2;
-        let mut by_gram: HashMap<(u64, u8), Vec<u32>> =
-            HashMap::with_capacity_and_hasher(entries, Default::default());
-        for (i, f) in long.iter().enumerate() {
-            for o in 0..step {
-                let q = qgram(f, o);
-                let h = (q.wrapping_mul(HASH_K) >> shift) as usize;
-                bits[h >> 6] |= 1 << (h & 63);
-                by_gram.entry((q, o as u8)).or_default().push(i as u32);
+        for &q in &distinct {
+            let h = (q.wrapping_mul(HASH_K) >> shift) as usize;
+            bits[h >> 6] |= 1 << (h & 63);
+        }
+        let mut keys: Vec<(u64, u8)> = by_gram.keys().copied().collect();
+        keys.sort_unstable();
+        let slot_log2 = (distinct.len().max(1) * 2)
+            .next_power_of_two()
+            .trailing_zeros();
+        let mut slots = vec![Slot::default(); 1 << slot_log2];
+        let slot_shift = 64 - slot_log2;
+        let mut groups: Vec<Group> = Vec::with_capacity(keys.len());
+        let mut members: Vec<Member> = Vec::with_capacity(long.len() * step);
+        for run in keys.chunk_by(|a, b| a.0 == b.0) {
+            let q = run[0].0;
+            let mut at = (q.wrapping_mul(HASH_K) >> slot_shift) as usize;
+            while slots[at].len != 0 {
+                at = (at + 1) & (slots.len() - 1);
+            }
+            slots[at] = Slot {
+                q,
+                first: groups.len() as u32,
+                len: run.len() as u32,
+            };
+            for key in run {
+                let forms = &by_gram[key];
+                let tail = forms
+                    .iter()
+                    .map(|&i| long[i as usize].len())
+                    .min()
+                    .unwrap_or(Q)
+                    - Q;
+                let first = members.len();
+                members.extend(forms.iter().map(|&i| Member {
+                    tail_q: qgram(&long[i as usize], tail),
+                    form: i,
+                }));
+                members[first..].sort_unstable_by_key(|m| (m.tail_q, m.form));
+                groups.push(Group {
+                    off: key.1,
+                    tail: tail as u16,
+                    first: first as u32,
+                    len: forms.len() as u32,
+                });
             }
         }
-        let mut index: HashMap<u64, Vec<Group>> =
-            HashMap::with_capacity_and_hasher(by_gram.len(), Default::default());
-        for ((q, off), members) in by_gram {
-            let tail = members
-                .iter()
-                .map(|&i| long[i as usize].len())
-                .min()
-                .unwrap_or(Q)
-                - Q;
-            let mut by_tail: HashMap<u64, Vec<u32>> = HashMap::default();
-            for i in members {
-                by_tail
-                    .entry(qgram(&long[i as usize], tail))
-                    .or_default()
-                    .push(i);
-            }
-            index.entry(q).or_default().push(Group {
-                off,
-                tail: tail as u16,
-                by_tail,
-            });
-        }
+        let mut arena = Vec::with_capacity(long.iter().map(Vec::len).sum());
+        let spans = long
+            .iter()
+            .map(|f| {
+                let span = (arena.len() as u32, f.len() as u32);
+                arena.extend_from_slice(f);
+                span
+            })
+            .collect();
         let short_forms: Vec<Box<[u8]>> =
             short.iter().map(|f| f.clone().into_boxed_slice()).collect();
         let short = if short.is_empty() {
@@ -141,11 +203,15 @@ impl LiveSet {
                 .ok()
         };
         Self {
-            forms: long.into_iter().map(Vec::into_boxed_slice).collect(),
-            index,
+            arena,
+            spans,
             bits,
             shift,
             step,
+            slots,
+            slot_shift,
+            groups,
+            members,
             short,
             short_forms,
             max_len,
@@ -153,7 +219,13 @@ impl LiveSet {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.forms.is_empty() && self.short.is_none()
+        self.spans.is_empty() && self.short.is_none()
+    }
+
+    /// Long form `i`.
+    fn form(&self, i: u32) -> &[u8] {
+        let (start, len) = self.spans[i as usize];
+        &self.arena[start as usize..][..len as usize]
     }
 
     /// The longest form: how far back an occurrence that is not complete yet may start.
@@ -165,19 +237,34 @@ impl LiveSet {
     /// form (`hay.len()` when there is none): the earliest an occurrence not complete yet can
     /// start. A binary search per position of the tail, so it is for small chunks (events).
     pub fn tail_hold(&self, hay: &[u8], from: usize) -> usize {
-        fn extends(sorted: &[Box<[u8]>], t: &[u8]) -> bool {
-            let i = sorted.partition_point(|f| &f[..] < t);
-            sorted[i..]
-                .iter()
+        // Both lists are sorted: the forms that start with `t` are one run.
+        fn extends<'a>(n: usize, form: impl Fn(usize) -> &'a [u8], t: &[u8]) -> bool {
+            let mut lo = 0;
+            let mut hi = n;
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                if form(mid) < t {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            (lo..n)
+                .map(&form)
                 .take_while(|f| f.starts_with(t))
                 .any(|f| f.len() > t.len())
         }
+        let long = |i: usize| self.form(i as u32);
+        let short = |i: usize| &self.short_forms[i][..];
         let start = hay
             .len()
             .saturating_sub(self.max_len.saturating_sub(1))
             .max(from);
         (start..hay.len())
-            .find(|&p| extends(&self.forms, &hay[p..]) || extends(&self.short_forms, &hay[p..]))
+            .find(|&p| {
+                extends(self.spans.len(), long, &hay[p..])
+                    || extends(self.short_forms.len(), short, &hay[p..])
+            })
             .unwrap_or(hay.len())
     }
 
@@ -185,7 +272,7 @@ impl LiveSet {
     /// particular order; `base` is `hay[0]`'s offset in the stream, so sampling positions are
     /// the same however the stream is chunked.
     pub fn occurrences(&self, hay: &[u8], from: usize, base: u64, out: &mut Vec<Span>) {
-        if !self.forms.is_empty() && hay.len() >= Q {
+        if !self.spans.is_empty() && hay.len() >= Q {
             let step = self.step as u64;
             let abs = base + from as u64;
             let mut p = from + ((step - abs % step) % step) as usize;
@@ -212,10 +299,19 @@ impl LiveSet {
 
     #[cold]
     fn verify(&self, hay: &[u8], p: usize, q: u64, from: usize, out: &mut Vec<Span>) {
-        let Some(groups) = self.index.get(&q) else {
-            return;
+        let mask = self.slots.len() - 1;
+        let mut at = (q.wrapping_mul(HASH_K) >> self.slot_shift) as usize;
+        let slot = loop {
+            let slot = self.slots[at];
+            if slot.len == 0 {
+                return;
+            }
+            if slot.q == q {
+                break slot;
+            }
+            at = (at + 1) & mask;
         };
-        for g in groups {
+        for g in &self.groups[slot.first as usize..][..slot.len as usize] {
             let Some(s) = p.checked_sub(g.off as usize) else {
                 continue;
             };
@@ -223,12 +319,12 @@ impl LiveSet {
             if s < from || t + Q > hay.len() {
                 continue;
             }
-            let Some(cands) = g.by_tail.get(&qgram(hay, t)) else {
-                continue;
-            };
-            for &i in cands {
-                let f = &self.forms[i as usize];
-                if hay.get(s..s + f.len()) == Some(&f[..]) {
+            let tail_q = qgram(hay, t);
+            let run = &self.members[g.first as usize..][..g.len as usize];
+            let k = run.partition_point(|m| m.tail_q < tail_q);
+            for m in run[k..].iter().take_while(|m| m.tail_q == tail_q) {
+                let f = self.form(m.form);
+                if hay.get(s..s + f.len()) == Some(f) {
                     out.push((s, s + f.len()));
                 }
             }
@@ -421,5 +517,70 @@ impl LiveSecrets {
     /// The current index; a request keeps the one it started with.
     pub fn snapshot(&self) -> Arc<LiveSet> {
         self.set.load_full()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::{LiveSet, Span, LONG_FORM};
+
+    /// What `occurrences` must find: every long form at every start, and at each start the
+    /// longest short form (the short automaton reports one match per start).
+    fn naive(forms: &[Vec<u8>], hay: &[u8], from: usize) -> Vec<Span> {
+        let mut out = Vec::new();
+        for s in from..hay.len() {
+            let at = |f: &&Vec<u8>| hay[s..].starts_with(f);
+            out.extend(
+                forms
+                    .iter()
+                    .filter(|f| f.len() >= LONG_FORM)
+                    .filter(at)
+                    .map(|f| (s, s + f.len())),
+            );
+            out.extend(
+                forms
+                    .iter()
+                    .filter(|f| f.len() < LONG_FORM)
+                    .filter(at)
+                    .map(|f| f.len())
+                    .max()
+                    .map(|n| (s, s + n)),
+            );
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Forms over a two-letter alphabet with a shared prefix: q-grams collide everywhere, so
+        /// groups, tails and the binary search over members all get exercised.
+        #[test]
+        fn occurrences_are_exactly_the_naive_ones(
+            forms in proptest::collection::vec(
+                ("(pre-fix-)?", "[ab]{6,30}").prop_map(|(p, r)| format!("{p}{r}").into_bytes()),
+                1..24,
+            ),
+            picks in proptest::collection::vec((0usize..24, "[ab-]{0,6}"), 0..12),
+            from in 0usize..16,
+            base in 0u64..64,
+        ) {
+            let mut hay = Vec::new();
+            for (i, noise) in &picks {
+                hay.extend_from_slice(&forms[i % forms.len()]);
+                hay.extend_from_slice(noise.as_bytes());
+            }
+            let from = from.min(hay.len());
+            let set = LiveSet::new(forms.iter().cloned());
+            let mut got = Vec::new();
+            set.occurrences(&hay, from, base, &mut got);
+            got.sort_unstable();
+            got.dedup();
+            prop_assert_eq!(got, naive(&forms, &hay, from));
+        }
     }
 }
