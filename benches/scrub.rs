@@ -173,7 +173,28 @@ fn paired() {
     }
 }
 
+/// `SCRUB_BENCH_ONE=dense:200` scrubs one body a fixed number of times and exits: a workload of
+/// fixed size for `perf stat -e instructions,cycles`, whose counts do not drift with the
+/// machine's load the way times do.
+fn one(spec: &str) {
+    let (name, n) = spec.split_once(':').unwrap_or((spec, "100"));
+    let body = match name {
+        "json" => json_api(),
+        "html" => html(),
+        "logs" => logs(),
+        "dense" => dense(),
+        _ => panic!("SCRUB_BENCH_ONE: unknown body {name:?} (json, html, logs, dense)"),
+    };
+    let (policy, live) = (ScrubPolicy::default(), live_set());
+    for _ in 0..n.parse::<usize>().expect("SCRUB_BENCH_ONE=<body>:<count>") {
+        black_box(scrub(&policy, &live, black_box(&body[..SIZE])));
+    }
+}
+
 fn main() {
+    if let Ok(spec) = std::env::var("SCRUB_BENCH_ONE") {
+        return one(&spec);
+    }
     benches();
     // `--profile-time` runs one benchmark under a profiler: the paired pass would only add noise.
     if !std::env::args().any(|a| a == "--profile-time") {

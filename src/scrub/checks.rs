@@ -39,8 +39,16 @@ fn crc_ok(token: &[u8]) -> bool {
     token.len() == 40 && base62_crc32(&token[4..34]) == token[34..40]
 }
 
-/// The length of the longest of `PLACEHOLDER_WORDS` (a test keeps it so).
-const LONGEST_WORD: usize = 17;
+/// Bit `n` set: some placeholder word is `n` bytes long (all are shorter than 32).
+static WORD_LENGTHS: u32 = {
+    let mut bits = 0;
+    let mut i = 0;
+    while i < PLACEHOLDER_WORDS.len() {
+        bits |= 1 << PLACEHOLDER_WORDS[i].len();
+        i += 1;
+    }
+    bits
+};
 
 const PLACEHOLDER_WORDS: &[&str] = &[
     "null",
@@ -74,7 +82,7 @@ const PLACEHOLDER_PARTS: &[&str] = &[
     "xxxx",
     "...",
     "…",
-    // `<` and `>` alone (`<your-key>`) are found by `memchr2`.
+    // `<` and `>` alone (`<your-key>`) are found by `has_placeholder_part`.
     "${",
     "{{",
     "%s",
@@ -124,45 +132,88 @@ fn lower8(x: u64) -> u64 {
     x | (upper >> 2)
 }
 
+/// The 8 bytes of `t` from `i` as a little-endian word, zero-padded past the end.
+#[inline]
+fn word_at(t: &[u8], i: usize) -> u64 {
+    match t.get(i..i + 8) {
+        Some(w) => u64::from_le_bytes(w.try_into().unwrap_or_default()),
+        None => {
+            let mut w = [0u8; 8];
+            let rest = &t[i.min(t.len())..];
+            w[..rest.len()].copy_from_slice(rest);
+            u64::from_le_bytes(w)
+        }
+    }
+}
+
 fn has_placeholder_part(t: &[u8]) -> bool {
     // Seven pairs per 8-byte word; the words overlap by one byte. Zero padding past the end
     // makes no pair of the table (no part contains a NUL).
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let has = |x: u64, b: u8| {
+        let v = x ^ (u64::from(b) * ONES);
+        v.wrapping_sub(ONES) & !v & (0x80 * ONES) != 0
+    };
     let mut i = 0;
-    while i + 1 < t.len() {
-        let mut w = [0u8; 8];
-        let n = (t.len() - i).min(8);
-        w[..n].copy_from_slice(&t[i..i + n]);
-        let x = lower8(u64::from_le_bytes(w));
+    while i < t.len() {
+        let raw = word_at(t, i);
+        // `<` or `>` alone (`<your-key>`) make a placeholder.
+        if has(raw, b'<') || has(raw, b'>') {
+            return true;
+        }
+        let x = lower8(raw);
         for j in 0..7 {
             let k = (x >> (8 * j)) as usize & 0xffff;
-            if PART_PAIRS[k / 64] & (1 << (k % 64)) != 0 && part_at(&t[i + j..], k) {
+            if PART_PAIRS[k / 64] & (1 << (k % 64)) != 0 && part_at(t, i + j) {
                 return true;
             }
         }
         i += 7;
     }
-    memchr::memchr2(b'<', b'>', t).is_some()
+    false
 }
 
-/// Each part's [`pair_key`], so a hit compares keys before any bytes.
-static PART_KEYS: [u16; PLACEHOLDER_PARTS.len()] = {
-    let mut keys = [0u16; PLACEHOLDER_PARTS.len()];
+// `part_at` keeps one bit per part.
+const _: () = assert!(PLACEHOLDER_PARTS.len() <= 32);
+
+/// Each part's first 8 bytes (fewer for a shorter part), lower-cased, as a little-endian word
+/// and the mask of the bytes it has: a hit compares one word per part before any loop.
+static PART_WORDS: [(u64, u64); PLACEHOLDER_PARTS.len()] = {
+    let mut words = [(0u64, 0u64); PLACEHOLDER_PARTS.len()];
     let mut i = 0;
     while i < PLACEHOLDER_PARTS.len() {
         let p = PLACEHOLDER_PARTS[i].as_bytes();
-        keys[i] = pair_key(p[0], p[1]) as u16;
+        let mut j = 0;
+        while j < p.len() && j < 8 {
+            words[i].0 |= (p[j].to_ascii_lowercase() as u64) << (8 * j);
+            words[i].1 |= 0xff << (8 * j);
+            j += 1;
+        }
         i += 1;
     }
-    keys
+    words
 };
 
-/// Whether `t`, whose first pair is `key`, begins with a placeholder part.
+/// Whether a placeholder part starts at `t[at..]` (rare: only where a part's first pair occurs).
 #[cold]
-fn part_at(t: &[u8], key: usize) -> bool {
-    PART_KEYS.iter().zip(PLACEHOLDER_PARTS).any(|(&k, p)| {
-        let p = p.as_bytes();
-        usize::from(k) == key && t.len() >= p.len() && t[..p.len()].eq_ignore_ascii_case(p)
-    })
+fn part_at(t: &[u8], at: usize) -> bool {
+    let x = lower8(word_at(t, at));
+    let rest = &t[at..];
+    // Every part's word compared without branches (the compiler vectorises it), then only the
+    // parts whose first bytes matched are looked at.
+    let mut hits = 0u32;
+    for (k, &(word, mask)) in PART_WORDS.iter().enumerate() {
+        hits |= u32::from(x & mask == word) << k;
+    }
+    while hits != 0 {
+        let p = PLACEHOLDER_PARTS[hits.trailing_zeros() as usize].as_bytes();
+        if rest.len() >= p.len() && (p.len() <= 8 || rest[8..p.len()].eq_ignore_ascii_case(&p[8..]))
+        {
+            return true;
+        }
+        hits &= hits - 1;
+    }
+    false
 }
 
 /// Whether `v` is a placeholder, a template variable or an already masked value.
@@ -176,7 +227,7 @@ pub fn is_placeholder(v: &[u8]) -> bool {
         .rposition(|b| !matches!(b, b'"' | b'\''))
         .map_or(start, |e| e + 1);
     let t = &v[start..end.max(start)];
-    (t.len() <= LONGEST_WORD
+    (WORD_LENGTHS & (1 << t.len().min(31)) != 0
         && PLACEHOLDER_WORDS
             .iter()
             .any(|w| w.len() == t.len() && w.as_bytes().eq_ignore_ascii_case(t)))
@@ -261,9 +312,8 @@ mod tests {
     }
 
     #[test]
-    fn longest_word_is_the_longest_placeholder_word() {
-        let longest = PLACEHOLDER_WORDS.iter().map(|w| w.len()).max();
-        assert_eq!(longest, Some(LONGEST_WORD));
+    fn placeholder_words_fit_the_length_mask() {
+        assert!(PLACEHOLDER_WORDS.iter().all(|w| w.len() < 31));
     }
 
     #[test]

@@ -31,6 +31,8 @@ const PEM_BEGIN: &[u8] = b"-----BEGIN ";
 /// One compiled rule.
 pub struct Rule {
     pub kind: Arc<str>,
+    /// `[REDACTED:<kind>]`, written once here rather than in three pieces per redaction.
+    pub label: Box<[u8]>,
     pub keep: usize,
     back: usize,
     check: Check,
@@ -85,12 +87,48 @@ pub struct ExtraPattern {
     pub keep: usize,
 }
 
+/// A rule's anchor literal. Verification compares it at every candidate, so its first 8 bytes
+/// are kept as a word and a mask: one load and one comparison instead of a `memcmp` call.
+struct Anchor {
+    bytes: Box<[u8]>,
+    word: u64,
+    mask: u64,
+    rule: u16,
+}
+
+impl Anchor {
+    fn new(bytes: &[u8], rule: u16) -> Self {
+        let mut w = [0u8; 8];
+        let head = bytes.len().min(8);
+        w[..head].copy_from_slice(&bytes[..head]);
+        Self {
+            bytes: bytes.into(),
+            word: u64::from_le_bytes(w),
+            mask: u64::MAX >> (8 * (8 - head)),
+            rule,
+        }
+    }
+
+    /// Whether `rest` begins with the anchor.
+    #[inline]
+    fn is_at(&self, rest: &[u8]) -> bool {
+        match rest.get(..8) {
+            Some(w) => {
+                let w = u64::from_le_bytes(w.try_into().unwrap_or_default());
+                w & self.mask == self.word
+                    && (self.bytes.len() <= 8 || rest.starts_with(&self.bytes))
+            }
+            None => rest.starts_with(&self.bytes),
+        }
+    }
+}
+
 /// A compiled set of rules.
 pub struct PatternSet {
     rules: Vec<Rule>,
     prefilter: Option<Prefilter>,
-    /// Anchor literal and rule index, by the anchor's first byte.
-    by_first: Vec<Vec<(Box<[u8]>, u16)>>,
+    /// Anchors by their first byte, each list in rule order.
+    by_first: Vec<Vec<Anchor>>,
     /// By rule: whether its anchors are in the prefilter (see `RuleDef::standalone`).
     standalone: Vec<bool>,
     max_anchor: usize,
@@ -290,6 +328,11 @@ fn relax_bounds(re: &str) -> String {
     out
 }
 
+/// What a redaction of `kind` is written as.
+pub fn redaction_label(kind: &str) -> Box<[u8]> {
+    format!("[REDACTED:{kind}]").into_bytes().into()
+}
+
 /// The literal prefix of an extra pattern, which becomes its anchor.
 fn literal_prefix(re: &str) -> Option<String> {
     use regex_automata::util::syntax::parse_with;
@@ -323,6 +366,7 @@ impl PatternSet {
             standalone.push(def.standalone);
             compiled.push(Rule {
                 kind: Arc::from(def.kind),
+                label: redaction_label(def.kind),
                 keep: def.keep,
                 back: def.back,
                 check: def.check,
@@ -345,6 +389,7 @@ impl PatternSet {
             standalone.push(true);
             compiled.push(Rule {
                 kind: Arc::from(x.kind.as_str()),
+                label: redaction_label(&x.kind),
                 keep: x.keep,
                 back: 0,
                 check: Check::None,
@@ -361,18 +406,22 @@ impl PatternSet {
             .collect();
         lits.sort();
         lits.dedup();
+        // A literal that begins with another (`ecretAccessKey`, `ecret`) adds nothing: the
+        // prefilter reports the position, and verification tries every anchor found there.
+        // Sorted, such a literal directly follows its shortest prefix in the list.
+        lits.dedup_by(|longer, shorter| longer.starts_with(shorter));
         let prefilter = if lits.is_empty() {
             None
         } else {
             Some(Prefilter::new(&lits)?)
         };
-        let mut by_first: Vec<Vec<(Box<[u8]>, u16)>> = vec![Vec::new(); 256];
+        let mut by_first: Vec<Vec<Anchor>> = (0..256).map(|_| Vec::new()).collect();
         for (a, i) in &anchors {
-            by_first[a[0] as usize].push((a.clone().into_boxed_slice(), *i));
+            by_first[a[0] as usize].push(Anchor::new(a, *i));
         }
         for v in &mut by_first {
             // Rules are tried in pack order at one position.
-            v.sort_by_key(|(_, i)| *i);
+            v.sort_by_key(|a| a.rule);
         }
         let max_anchor = lits.iter().map(Vec::len).max().unwrap_or(0);
         Ok(Self {
@@ -410,7 +459,7 @@ impl PatternSet {
                 let rest = &hay[p..];
                 self.by_first[rest[0] as usize]
                     .iter()
-                    .any(|(a, _)| a.len() > rest.len() && a.starts_with(rest))
+                    .any(|a| a.bytes.len() > rest.len() && a.bytes.starts_with(rest))
             })
             .unwrap_or(hay.len())
     }
@@ -444,9 +493,10 @@ impl PatternSet {
         caches: &mut Caches,
         context: bool,
     ) -> Verdict {
-        for (anchor, idx) in &self.by_first[hay[at] as usize] {
-            if !hay[at..].starts_with(anchor) {
-                if !eof && anchor.starts_with(&hay[at..]) {
+        for anchor in &self.by_first[hay[at] as usize] {
+            let idx = &anchor.rule;
+            if !anchor.is_at(&hay[at..]) {
+                if !eof && anchor.bytes.starts_with(&hay[at..]) {
                     return Verdict::NeedMore;
                 }
                 continue;

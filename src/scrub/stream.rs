@@ -59,12 +59,13 @@ pub struct Counts(pub Vec<(Arc<str>, u32)>);
 
 impl Counts {
     pub fn add(&mut self, kind: &Arc<str>, n: u32) {
-        // Kinds are the rules' own `Arc`s: a pointer comparison finds them.
-        match self
-            .0
-            .iter_mut()
-            .find(|(k, _)| Arc::ptr_eq(k, kind) || k == kind)
-        {
+        // Kinds are the rules' own `Arc`s: a pointer comparison finds them, and the string
+        // comparison is only the fallback (counts merged from another scrubber).
+        let at = match self.0.iter().position(|(k, _)| Arc::ptr_eq(k, kind)) {
+            Some(i) => Some(i),
+            None => self.0.iter().position(|(k, _)| k == kind),
+        };
+        match at.map(|i| &mut self.0[i]) {
             Some((_, c)) => *c += n,
             None => self.0.push((kind.clone(), n)),
         }
@@ -91,6 +92,7 @@ pub struct Scanner {
     /// Redact `Set-Cookie` values whole (see `headers`).
     pub redact_cookies: bool,
     live_kind: Arc<str>,
+    live_label: Box<[u8]>,
 }
 
 impl Scanner {
@@ -101,6 +103,7 @@ impl Scanner {
             style,
             redact_cookies: true,
             live_kind: Arc::from(LIVE_KIND),
+            live_label: super::patterns::redaction_label(LIVE_KIND),
         }
     }
 
@@ -123,19 +126,17 @@ impl Scanner {
         out: &mut Vec<u8>,
         counts: &mut Counts,
     ) {
-        let (kind, keep) = match iv.rule {
-            None => (&self.live_kind, 0),
+        let (kind, label, keep) = match iv.rule {
+            None => (&self.live_kind, &self.live_label, 0),
             Some(r) => {
                 let rule = &self.patterns.rules()[r as usize];
-                (&rule.kind, rule.keep)
+                (&rule.kind, &rule.label, rule.keep)
             }
         };
         if self.style == Replacement::KeepPrefix && keep > 0 {
             out.extend_from_slice(&original[..keep.min(original.len())]);
         }
-        out.extend_from_slice(b"[REDACTED:");
-        out.extend_from_slice(kind.as_bytes());
-        out.push(b']');
+        out.extend_from_slice(label);
         counts.add(kind, 1);
     }
 }
