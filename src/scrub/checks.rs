@@ -254,11 +254,11 @@ pub fn passes(check: Check, secret: &[u8], before: &[u8], quoted: bool) -> bool 
         Check::NotPlaceholder => {
             // An unquoted lower-case word after `password:` is prose far more often than a secret.
             let prose = !quoted && secret.iter().all(u8::is_ascii_lowercase);
-            !is_placeholder(secret) && !prose
+            !prose && !is_placeholder(secret)
         }
         Check::Base62Crc32 => crc_ok(secret),
         Check::TokenLike => {
-            !is_placeholder(secret) && (secret.iter().any(u8::is_ascii_digit) || secret.len() >= 32)
+            (secret.iter().any(u8::is_ascii_digit) || secret.len() >= 32) && !is_placeholder(secret)
         }
         Check::BasicPair => {
             let engine = base64::engine::GeneralPurpose::new(

@@ -288,6 +288,12 @@ impl Simple {
                     l.len()
                 }
                 Step::Alt(ls) => ls.iter().find(|l| rest.starts_with(l))?.len(),
+                // One byte of a class (`(?i:bearer)` is six of these): no run loop.
+                Step::Run { set, min, max: 1 } => match rest.first() {
+                    Some(&b) if set[b as usize] => 1,
+                    _ if *min == 0 => 0,
+                    _ => return None,
+                },
                 Step::Run { set, min, max } => {
                     let n = run(set, &rest[..rest.len().min(*max)]);
                     if n < *min {
