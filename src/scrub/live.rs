@@ -70,6 +70,9 @@ struct Slot {
 /// prefix (`sk_live_51…`, a service's key format), so a probe can hit a q-gram that hundreds of
 /// forms share; the second q-gram tells them apart with a binary search instead of hundreds of
 /// comparisons.
+///
+/// A group of one form (most of them, once past a shared prefix) names the form itself in
+/// `first`, with `len == 0`: the probe compares the form's bytes without a members lookup.
 #[derive(Debug, Clone, Copy)]
 struct Group {
     off: u8,
@@ -169,6 +172,15 @@ impl LiveSet {
                     .min()
                     .unwrap_or(Q)
                     - Q;
+                if let [only] = forms[..] {
+                    groups.push(Group {
+                        off: key.1,
+                        tail: 0,
+                        first: only,
+                        len: 0,
+                    });
+                    continue;
+                }
                 let first = members.len();
                 members.extend(forms.iter().map(|&i| Member {
                     tail_q: qgram(&long[i as usize], tail),
@@ -315,8 +327,18 @@ impl LiveSet {
             let Some(s) = p.checked_sub(g.off as usize) else {
                 continue;
             };
+            if s < from {
+                continue;
+            }
+            if g.len == 0 {
+                let f = self.form(g.first);
+                if hay.get(s..s + f.len()) == Some(f) {
+                    out.push((s, s + f.len()));
+                }
+                continue;
+            }
             let t = s + g.tail as usize;
-            if s < from || t + Q > hay.len() {
+            if t + Q > hay.len() {
                 continue;
             }
             let tail_q = qgram(hay, t);
