@@ -15,16 +15,19 @@
 //! not depend on chunking; [`headers`] adds care for `Set-Cookie` and `Location`; [`config`] is
 //! the per-route `scrub:` block. Nothing here ever logs or formats a scanned value.
 
+mod assignment;
 mod checks;
 pub mod config;
 mod headers;
 pub mod live;
 pub mod patterns;
+mod pem;
 mod prefilter;
 pub mod rules;
 mod simple;
 mod sse;
 pub mod stream;
+mod verifier;
 
 pub use checks::base62_crc32;
 pub use config::{RawScrub, ScrubPolicy};

@@ -1,0 +1,68 @@
+//! Keyword rules (`password`, `secret`, `api_key`, `token`) anchor inside a key; these decide,
+//! in a few bytes and without a regex, whether the key is followed by an assignment at all, and
+//! where its value starts (so that a known format at the value is tried first).
+
+/// Where the value of a `key = value` / `"key": "value"` / `<Key>value` assignment starts, the
+/// key starting at `start`: `Ok(None)` when this is no assignment, `Err(())` when the bytes end
+/// before that is known (and more will come). A superset of what the keyword regexes accept, so
+/// a format found here is one the keyword match would have led to.
+pub fn assignment_value(hay: &[u8], start: usize, eof: bool) -> Result<Option<usize>, ()> {
+    let at = |i: usize| match hay.get(i) {
+        Some(&b) => Ok(Some(b)),
+        None if eof => Ok(None),
+        None => Err(()),
+    };
+    let mut i = start;
+    while at(i)?.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        i += 1;
+    }
+    if at(i)? == Some(b'>') {
+        return Ok(Some(i + 1));
+    }
+    if at(i)? == Some(b'\\') {
+        i += 1;
+    }
+    if matches!(at(i)?, Some(b'"' | b'\'')) {
+        i += 1;
+    }
+    let blanks = |mut i: usize| -> Result<usize, ()> {
+        let mut n = 0;
+        while n < 4 && matches!(at(i)?, Some(b' ' | b'\t')) {
+            i += 1;
+            n += 1;
+        }
+        Ok(i)
+    };
+    i = blanks(i)?;
+    match at(i)? {
+        Some(b'=') if at(i + 1)? == Some(b'>') => i += 2,
+        Some(b':' | b'=') => i += 1,
+        _ => return Ok(None),
+    }
+    i = blanks(i)?;
+    if matches!(at(i)?, Some(b'"' | b'\'')) {
+        i += 1;
+    }
+    Ok(Some(i))
+}
+
+/// Keyword rules need the key followed by an optional quote, blanks and `=`, `:` or `>`; prose
+/// (`the password reset page`, `a token from your dashboard`) fails that in a few bytes. `true`
+/// only when the bytes present already rule an assignment out.
+pub fn not_an_assignment(hay: &[u8], start: usize) -> bool {
+    let mut i = start;
+    let at = |i: usize| hay.get(i).copied();
+    while at(i).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        i += 1;
+    }
+    if at(i) == Some(b'\\') {
+        i += 1;
+    }
+    if matches!(at(i), Some(b'"' | b'\'')) {
+        i += 1;
+    }
+    while matches!(at(i), Some(b' ' | b'\t')) {
+        i += 1;
+    }
+    at(i).is_some_and(|b| !matches!(b, b'=' | b':' | b'>'))
+}

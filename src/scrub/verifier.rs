@@ -1,0 +1,258 @@
+//! How a rule decides a candidate: compiling a rule's regex into the cheapest verifier that is
+//! exact for it (the direct matcher in `simple`, or a regex with a one-pass DFA and a match
+//! shape that saves the capture search), and running the regex ones. Split from `patterns` so
+//! that the pack's search-and-verify loop reads on its own.
+
+use std::ops::Range;
+
+use regex_automata::dfa::onepass;
+use regex_automata::meta;
+use regex_automata::nfa::thompson;
+use regex_automata::util::captures::Captures;
+use regex_automata::util::syntax;
+use regex_automata::{Anchored, Input};
+use regex_syntax::hir::{Hir, HirKind, Look};
+
+use super::patterns::HARD_CAP;
+use super::simple::Simple;
+
+/// How one rule decides a candidate.
+pub enum Verifier {
+    /// Formats a greedy walk cannot decide exactly: keyword assignments, connection strings.
+    Regex(RegexVerifier),
+    /// Most token formats: literals and bounded class runs a greedy walk decides exactly.
+    Simple(Simple),
+    /// A private key block (`pem`).
+    Pem,
+}
+
+/// A rule's regex, and the same regex as a one-pass DFA when it is one (most token formats are):
+/// then a single one-pass scan over the candidate both decides and yields the captures, where
+/// the general path runs a lazy DFA and then a capture engine over the match.
+pub struct RegexVerifier {
+    re: meta::Regex,
+    onepass: Option<Box<onepass::DFA>>,
+    shape: Option<Shape>,
+}
+
+impl RegexVerifier {
+    /// The secret of an anchored match at `span.start` within `span`: the first capture group
+    /// that took part, else the whole match.
+    pub fn find(
+        &self,
+        hay: &[u8],
+        span: Range<usize>,
+        cache: &mut RuleCache,
+    ) -> Option<Range<usize>> {
+        let input = Input::new(hay).span(span).anchored(Anchored::Yes);
+        if let Some(shape) = self.shape {
+            // A lazy DFA finds the match; the secret is its bounds less the fixed lead and the
+            // terminating byte (consumed unless the match ends the input, which is left to the
+            // capture search below).
+            let m = self.re.search_with(&mut cache.cache, &input)?;
+            if !shape.one_byte_after || m.end() < hay.len() {
+                return Some(m.start() + shape.lead..m.end() - usize::from(shape.one_byte_after));
+            }
+        }
+        // The one-pass scan stops where the candidate stops matching, a few bytes in for most
+        // non-matches. An anchored one-pass search cannot fail; if it ever did, the general path
+        // below decides.
+        let one_pass = match (&self.onepass, cache.onepass.as_mut()) {
+            (Some(op), Some((opc, caps))) => op.try_search(opc, &input, caps).is_ok(),
+            _ => false,
+        };
+        let caps = match cache.onepass.as_mut() {
+            Some((_, caps)) if one_pass => caps,
+            _ => {
+                // The lazy DFA decides most candidates (a URL without a password, the word
+                // `password` in prose) in a few bytes; captures run only on a match, over it.
+                let m = self.re.search_with(&mut cache.cache, &input)?;
+                let input = input.span(m.start()..m.end());
+                self.re
+                    .search_captures_with(&mut cache.cache, &input, &mut cache.caps);
+                &mut cache.caps
+            }
+        };
+        if !caps.is_match() {
+            return None;
+        }
+        (1..caps.group_len())
+            .find_map(|g| caps.get_group(g))
+            .or_else(|| caps.get_group(0))
+            .map(|span| span.range())
+    }
+}
+
+fn syntax_config() -> syntax::Config {
+    // Bytes, not UTF-8: bodies may be anything, and ASCII classes are what token formats use.
+    syntax::Config::new().unicode(false).utf8(false)
+}
+
+/// Where the secret sits in a match of a simply shaped rule (`\b(SECRET)(?:[^X]|$)`,
+/// `literal(SECRET)`, `\b(SECRET)\b`), so that it is found from the match bounds alone, with
+/// no capture search.
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    /// Fixed literal bytes before the secret.
+    lead: usize,
+    /// The secret is followed by one byte of a class or by the end of the input.
+    one_byte_after: bool,
+}
+
+fn shape(hir: &Hir) -> Option<Shape> {
+    let HirKind::Concat(parts) = hir.kind() else {
+        return None;
+    };
+    let cap = parts
+        .iter()
+        .position(|h| matches!(h.kind(), HirKind::Capture(_)))?;
+    let mut lead = 0;
+    for h in &parts[..cap] {
+        match h.kind() {
+            HirKind::Look(_) => {}
+            HirKind::Literal(lit) => lead += lit.0.len(),
+            _ => return None,
+        }
+    }
+    let HirKind::Capture(c) = parts[cap].kind() else {
+        return None;
+    };
+    if c.index != 1 || c.sub.properties().explicit_captures_len() != 0 {
+        return None;
+    }
+    let one_byte_after = match &parts[cap + 1..] {
+        [] => false,
+        [h] if matches!(h.kind(), HirKind::Look(_)) => false,
+        [h] => match h.kind() {
+            HirKind::Alternation(alts) if alts.len() == 2 => {
+                let class = |h: &Hir| matches!(h.kind(), HirKind::Class(_));
+                let end = |h: &Hir| matches!(h.kind(), HirKind::Look(Look::End));
+                if (class(&alts[0]) && end(&alts[1])) || (end(&alts[0]) && class(&alts[1])) {
+                    true
+                } else {
+                    return None;
+                }
+            }
+            _ => return None,
+        },
+        _ => return None,
+    };
+    Some(Shape {
+        lead,
+        one_byte_after,
+    })
+}
+
+/// The verifier for `re` and its longest match.
+pub fn compile_regex(re: &str) -> Result<(Verifier, usize), String> {
+    let hir = syntax::parse_with(re, &syntax_config()).map_err(|e| e.to_string())?;
+    let shape = shape(&hir);
+    let max = hir
+        .properties()
+        .maximum_len()
+        .ok_or("the pattern has no maximum length (use bounded repetition like {8,64})")?;
+    if max > HARD_CAP {
+        return Err(format!(
+            "the longest match is {max} bytes; the limit is {HARD_CAP}"
+        ));
+    }
+    if let Some(simple) = Simple::new(&hir) {
+        return Ok((Verifier::Simple(simple), max));
+    }
+    // Large counted repetitions (`{8,4096}`) make NFAs of thousands of states, and capture
+    // extraction over those is slow. The search span already stops at the longest match, so the
+    // same regex with those upper bounds removed finds exactly the same matches within it.
+    let relaxed = relax_bounds(re);
+    let hir = syntax::parse_with(&relaxed, &syntax_config()).map_err(|e| e.to_string())?;
+    let re = meta::Builder::new()
+        .configure(meta::Config::new().utf8_empty(false))
+        .build_from_hir(&hir)
+        .map_err(|e| e.to_string())?;
+    let onepass = onepass::Builder::new()
+        .syntax(syntax_config())
+        .thompson(thompson::Config::new().utf8(false))
+        .build(&relaxed)
+        .ok()
+        .map(Box::new);
+    Ok((Verifier::Regex(RegexVerifier { re, onepass, shape }), max))
+}
+
+/// `x{8,1024}` -> `x{8,}` for upper bounds of 64 or more.
+fn relax_bounds(re: &str) -> String {
+    let mut out = String::with_capacity(re.len());
+    let mut rest = re;
+    while let Some(i) = rest.find(',') {
+        let (head, tail) = rest.split_at(i);
+        out.push_str(head);
+        let digits = tail[1..].bytes().take_while(u8::is_ascii_digit).count();
+        let closes = tail.as_bytes().get(1 + digits) == Some(&b'}');
+        let big = tail[1..1 + digits].parse::<usize>().is_ok_and(|n| n >= 64);
+        // `{m,n}` itself: digits back to an unescaped `{`.
+        let counted = head.rfind('{').is_some_and(|o| {
+            let d = &head[o + 1..];
+            !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()) && !head[..o].ends_with('\\')
+        });
+        if closes && big && counted {
+            out.push_str(",}");
+            rest = &tail[2 + digits..];
+        } else {
+            out.push(',');
+            rest = &tail[1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The literal prefix of an extra pattern, which becomes its anchor.
+pub fn literal_prefix(re: &str) -> Option<String> {
+    let hir = syntax::parse_with(re, &syntax_config()).ok()?;
+    let seq = regex_syntax::hir::literal::Extractor::new().extract(&hir);
+    let lits = seq.literals()?;
+    if lits.len() != 1 {
+        return None;
+    }
+    let lit = String::from_utf8(lits[0].as_bytes().to_vec()).ok()?;
+    (lit.len() >= 3).then_some(lit)
+}
+
+/// Per-scrubber regex scratch space, one per rule, made on first use.
+#[derive(Default)]
+pub struct Caches(Vec<Option<RuleCache>>);
+
+pub struct RuleCache {
+    cache: meta::Cache,
+    caps: Captures,
+    onepass: Option<(onepass::Cache, Captures)>,
+}
+
+impl std::fmt::Debug for Caches {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Caches").finish_non_exhaustive()
+    }
+}
+
+impl Caches {
+    pub fn get(&mut self, idx: usize, rv: &RegexVerifier) -> &mut RuleCache {
+        let (re, op) = (&rv.re, rv.onepass.as_deref());
+        if self.0.len() <= idx {
+            self.0.resize_with(idx + 1, || None);
+        }
+        self.0[idx].get_or_insert_with(|| RuleCache {
+            cache: re.create_cache(),
+            caps: re.create_captures(),
+            onepass: op.map(|op| (op.create_cache(), op.create_captures())),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn relaxed_bounds_only_touch_large_counted_repetitions() {
+        assert_eq!(
+            super::relax_bounds(r"a{8,4096}b{2,8}c\{1,100}[,]{3,64}"),
+            r"a{8,}b{2,8}c\{1,100}[,]{3,}"
+        );
+    }
+}
