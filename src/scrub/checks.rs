@@ -162,11 +162,21 @@ fn has_placeholder_part(t: &[u8]) -> bool {
             return true;
         }
         let x = lower8(raw);
-        for j in 0..7 {
+        // The seven pair tests without a branch between them (constant shifts once unrolled);
+        // only a word with some hit goes on to compare parts.
+        let bit = |j: u32| {
             let k = (x >> (8 * j)) as usize & 0xffff;
-            if PART_PAIRS[k / 64] & (1 << (k % 64)) != 0 && part_at(t, i + j) {
-                return true;
-            }
+            (PART_PAIRS[k / 64] >> (k % 64)) as u32 & 1
+        };
+        let hits = bit(0)
+            | bit(1) << 1
+            | bit(2) << 2
+            | bit(3) << 3
+            | bit(4) << 4
+            | bit(5) << 5
+            | bit(6) << 6;
+        if hits != 0 && (0..7).any(|j| hits >> j & 1 != 0 && part_at(t, i + j)) {
+            return true;
         }
         i += 7;
     }
