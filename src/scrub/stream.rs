@@ -60,14 +60,14 @@ impl Interval {
     }
 }
 
-/// Merges the sorted runs `v[..mid]` and `v[mid..]`, keeping the first run's interval first on
-/// equal keys (what a stable sort of the whole does).
-fn merge_runs(v: &mut Vec<Interval>, mid: usize, scratch: &mut Vec<Interval>) {
-    if mid == 0 || mid == v.len() || v[mid - 1].key() <= v[mid].key() {
+/// Merges the sorted runs `v[..mid]` and `v[mid..end]`, keeping the first run's interval first
+/// on equal keys (what a stable sort does); `v[end..]` stays as it is.
+fn merge_runs(v: &mut Vec<Interval>, mid: usize, end: usize, scratch: &mut Vec<Interval>) {
+    if mid == 0 || mid == end || v[mid - 1].key() <= v[mid].key() {
         return;
     }
     scratch.clear();
-    let (a, b) = v.split_at(mid);
+    let (a, b) = (&v[..mid], &v[mid..end]);
     let (mut i, mut j) = (0, 0);
     while i < a.len() && j < b.len() {
         if b[j].key() < a[i].key() {
@@ -80,6 +80,7 @@ fn merge_runs(v: &mut Vec<Interval>, mid: usize, scratch: &mut Vec<Interval>) {
     }
     scratch.extend_from_slice(&a[i..]);
     scratch.extend_from_slice(&b[j..]);
+    scratch.extend_from_slice(&v[end..]);
     std::mem::swap(v, scratch);
 }
 
@@ -232,8 +233,9 @@ impl State {
         let fp = self.pattern_stream(sc, caches, eof, end)?;
         let patterns = self.pending.len();
         let fl = self.live_stream(sc, eof, end);
-        merge_runs(&mut self.pending, carried, &mut self.scratch);
-        merge_runs(&mut self.pending, patterns, &mut self.scratch);
+        merge_runs(&mut self.pending, carried, patterns, &mut self.scratch);
+        let all = self.pending.len();
+        merge_runs(&mut self.pending, patterns, all, &mut self.scratch);
         debug_assert!(self.pending.is_sorted_by_key(Interval::key));
         Ok((fp, fl))
     }
@@ -560,5 +562,53 @@ impl StreamScrubber {
         } else {
             Some(Bytes::from(out))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{merge_runs, Interval};
+
+    fn iv(start: u64, end: u64, rule: Option<u16>, silent: bool) -> Interval {
+        Interval {
+            start,
+            end,
+            rule,
+            silent,
+        }
+    }
+
+    /// Three sorted runs, interleaved and with equal keys across runs: two merges give what a
+    /// stable sort gives, and the second leaves nothing past its end behind.
+    #[test]
+    fn merging_three_runs_equals_a_stable_sort() {
+        let runs = [
+            vec![
+                iv(90, 91, Some(1), false),
+                iv(121, 145, None, false),
+                iv(198, 207, Some(1), true),
+            ],
+            vec![
+                iv(82, 89, Some(1), false),
+                iv(121, 145, None, false),
+                iv(178, 184, Some(2), false),
+            ],
+            vec![
+                iv(10, 20, None, false),
+                iv(121, 145, None, false),
+                iv(235, 259, None, false),
+            ],
+        ];
+        let mut v: Vec<Interval> = runs.concat();
+        let mut want = v.clone();
+        want.sort_by_key(Interval::key);
+        let mut scratch = Vec::new();
+        let (first, second) = (runs[0].len(), runs[0].len() + runs[1].len());
+        merge_runs(&mut v, first, second, &mut scratch);
+        assert_eq!(v.len(), want.len());
+        let all = v.len();
+        merge_runs(&mut v, second, all, &mut scratch);
+        let keys = |v: &[Interval]| v.iter().map(Interval::key).collect::<Vec<_>>();
+        assert_eq!(keys(&v), keys(&want));
     }
 }
