@@ -22,6 +22,20 @@ fn sse_run(policy: &ScrubPolicy, live: &Arc<LiveSet>, chunks: &[&[u8]]) -> (Vec<
     (out, s.redactions)
 }
 
+/// `b` cut at `cuts` (each taken modulo `b.len() + 1`, in any order).
+fn split_at_cuts(b: &[u8], cuts: impl IntoIterator<Item = usize>) -> Vec<&[u8]> {
+    let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % (b.len() + 1)).collect();
+    cuts.sort_unstable();
+    let mut chunks = Vec::new();
+    let mut prev = 0;
+    for c in cuts {
+        chunks.push(&b[prev..c]);
+        prev = c;
+    }
+    chunks.push(&b[prev..]);
+    chunks
+}
+
 fn no_live() -> Arc<LiveSet> {
     Arc::new(LiveSet::empty())
 }
@@ -245,15 +259,7 @@ proptest! {
         let body = sse_body();
         let b = body.as_bytes();
         let (whole, _) = sse_run(&p, &live, &[b]);
-        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % (b.len() + 1)).collect();
-        cuts.sort_unstable();
-        let mut chunks = Vec::new();
-        let mut prev = 0;
-        for c in cuts {
-            chunks.push(&b[prev..c]);
-            prev = c;
-        }
-        chunks.push(&b[prev..]);
+        let chunks = split_at_cuts(b, cuts);
         let (out, _) = sse_run(&p, &live, &chunks);
         prop_assert_eq!(out, whole);
     }
@@ -294,18 +300,11 @@ fn interleaved_interval_runs_found_by_the_fuzzer() {
     let data = hex::decode(hex).unwrap();
     let (&n, rest) = data.split_first().unwrap();
     let (cuts, body) = rest.split_at(2 * usize::from(n % 16));
-    let mut points: Vec<usize> = cuts
-        .chunks(2)
-        .map(|c| usize::from(u16::from_le_bytes([c[0], c[1]])) % (body.len() + 1))
-        .collect();
-    points.sort_unstable();
-    let mut chunks = Vec::new();
-    let mut prev = 0;
-    for p in points {
-        chunks.push(&body[prev..p]);
-        prev = p;
-    }
-    chunks.push(&body[prev..]);
+    let chunks = split_at_cuts(
+        body,
+        cuts.chunks(2)
+            .map(|c| usize::from(u16::from_le_bytes([c[0], c[1]]))),
+    );
     let live = Arc::new(LiveSet::new(encoded_forms("sk_live_51HabcDEF/xyz+Qq")));
     let p = ScrubPolicy::default();
     let whole = sse_run(&p, &live, &[body]);
