@@ -58,7 +58,8 @@ pub struct LiveSet {
 }
 
 /// One q-gram's groups: `groups[first..first + len]`; `len == 0` marks an empty slot.
-#[derive(Debug, Clone, Copy, Default)]
+/// No `Debug`: `q` is 8 bytes of a live credential (so is `Member::tail_q`).
+#[derive(Clone, Copy, Default)]
 struct Slot {
     q: u64,
     first: u32,
@@ -81,7 +82,7 @@ struct Group {
     len: u32,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 struct Member {
     tail_q: u64,
     form: u32,
