@@ -250,34 +250,26 @@ impl LiveSet {
     /// form (`hay.len()` when there is none): the earliest an occurrence not complete yet can
     /// start. A binary search per position of the tail, so it is for small chunks (events).
     pub fn tail_hold(&self, hay: &[u8], from: usize) -> usize {
-        // Both lists are sorted: the forms that start with `t` are one run.
-        fn extends<'a>(n: usize, form: impl Fn(usize) -> &'a [u8], t: &[u8]) -> bool {
-            let mut lo = 0;
-            let mut hi = n;
-            while lo < hi {
-                let mid = (lo + hi) / 2;
-                if form(mid) < t {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            (lo..n)
-                .map(&form)
-                .take_while(|f| f.starts_with(t))
+        // Both lists are sorted: the forms that start with `t` are one run from `partition_point`.
+        fn extends<'a>(run: impl Iterator<Item = &'a [u8]>, t: &[u8]) -> bool {
+            run.take_while(|f| f.starts_with(t))
                 .any(|f| f.len() > t.len())
         }
-        let long = |i: usize| self.form(i as u32);
-        let short = |i: usize| &self.short_forms[i][..];
+        let form = |&(start, len): &(u32, u32)| &self.arena[start as usize..][..len as usize];
+        let long = |t: &[u8]| {
+            let i = self.spans.partition_point(|f| form(f) < t);
+            extends(self.spans[i..].iter().map(form), t)
+        };
+        let short = |t: &[u8]| {
+            let i = self.short_forms.partition_point(|f| &f[..] < t);
+            extends(self.short_forms[i..].iter().map(|f| &f[..]), t)
+        };
         let start = hay
             .len()
             .saturating_sub(self.max_len.saturating_sub(1))
             .max(from);
         (start..hay.len())
-            .find(|&p| {
-                extends(self.spans.len(), long, &hay[p..])
-                    || extends(self.short_forms.len(), short, &hay[p..])
-            })
+            .find(|&p| long(&hay[p..]) || short(&hay[p..]))
             .unwrap_or(hay.len())
     }
 
