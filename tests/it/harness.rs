@@ -1,11 +1,12 @@
 //! Test harness: credgate in-process on ephemeral ports, real clients (curl, Python requests) as
 //! subprocesses, and readiness by polling, never by sleeping.
 
+use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use credgate::server::RunningServer;
@@ -14,13 +15,22 @@ use credgate::state::State;
 pub const ALICE_KEY: &str = "alice-key-0123456789";
 pub const BOB_KEY: &str = "bob-key-9876543210";
 
-/// A port that was free a moment ago (for listeners whose bound port cannot be learned).
+/// A port that was free a moment ago (for listeners whose bound port cannot be learned), and
+/// that this test process has not handed out before: the kernel may give a just-released port
+/// again, and two tests (or the proxy and admin listeners of one credgate) must not get the same.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static GIVEN: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if given.insert(port) {
+            return port;
+        }
+    }
 }
 
 fn sha256_hex(s: &str) -> String {
