@@ -50,7 +50,8 @@ fn logs() -> Vec<u8> {
     })
 }
 
-/// A body where about every 100 bytes is a secret of some kind.
+/// A body with a secret of some kind about every 50 bytes (six kinds in turn, one a live
+/// credential): far denser than real responses, the worst case for per-match costs.
 fn dense() -> Vec<u8> {
     let random = "Zx81Kq0PLm3N7vBt2YwR5sAe9uJc4H";
     let gh = format!(

@@ -3,32 +3,32 @@
 
 use aho_corasick::{packed, AhoCorasick, AhoCorasickBuilder, MatchKind};
 
+mod buckets;
+
 /// The literal search over every anchor: Teddy (SIMD) where the CPU has it, an automaton
-/// elsewhere. One Teddy searcher over all ~95 anchors runs at a few hundred MB/s on JSON: its
-/// buckets' nibble masks get so loose that most 16-byte blocks need verifying. Groups of at most
-/// [`TEDDY_GROUP`] sorted anchors (neighbours share prefixes, so masks stay tight) each run at
-/// several GB/s, and a per-stream cache of each group's next hit ([`Candidates`]) means every
-/// byte is searched once per group, not once per candidate.
+/// elsewhere. One Teddy searcher over all ~90 anchors runs at a few hundred MB/s on JSON: its
+/// buckets' nibble masks get so loose that most blocks need verifying. So the anchors are split
+/// over a few searchers, with anchors of similar first bytes sharing a bucket ([`buckets`]), and
+/// a per-stream cache of each searcher's next hit ([`Candidates`]) means every byte is searched
+/// once per searcher, not once per candidate.
 pub enum Prefilter {
     Teddy(Vec<packed::Searcher>),
     Automaton(AhoCorasick),
 }
 
+/// Anchors per searcher when they cannot be planned (an anchor shorter than 3 bytes).
 const TEDDY_GROUP: usize = 24;
 
 impl Prefilter {
     pub fn new(lits: &[Vec<u8>]) -> Result<Self, String> {
-        let teddy = lits
-            .chunks(TEDDY_GROUP)
-            .map(|group| {
-                packed::Config::new()
-                    .match_kind(packed::MatchKind::LeftmostFirst)
-                    .only_teddy(true)
-                    .heuristic_pattern_limits(false)
-                    .builder()
-                    .extend(group)
-                    .build()
-            })
+        let groups: Vec<Vec<Vec<u8>>> = if lits.iter().all(|l| l.len() >= 3) {
+            buckets::plan(lits).into_iter().map(|s| s.order).collect()
+        } else {
+            lits.chunks(TEDDY_GROUP).map(<[_]>::to_vec).collect()
+        };
+        let teddy = groups
+            .iter()
+            .map(|group| teddy(group))
             .collect::<Option<Vec<_>>>();
         if let Some(t) = teddy {
             return Ok(Self::Teddy(t));
@@ -93,6 +93,20 @@ impl Prefilter {
     }
 }
 
+/// A slim Teddy searcher over `group`, in that order (the order decides its buckets); `None`
+/// where the CPU has no Teddy.
+fn teddy(group: &[Vec<u8>]) -> Option<packed::Searcher> {
+    packed::Config::new()
+        .match_kind(packed::MatchKind::LeftmostFirst)
+        .only_teddy(true)
+        // Fat Teddy (16 buckets) is chosen by default above 32 anchors; the plan is for slim.
+        .only_teddy_fat(Some(false))
+        .heuristic_pattern_limits(false)
+        .builder()
+        .extend(group)
+        .build()
+}
+
 /// Per stream: where each Teddy group's next candidate is, in absolute stream offsets (the
 /// scanned buffer shifts as it drains; offsets do not).
 #[derive(Debug, Default, Clone)]
@@ -108,3 +122,6 @@ enum Hit {
     /// resumes at `resume` (where an anchor cut off by `end` could start).
     None { resume: u64, end: u64 },
 }
+
+#[cfg(test)]
+mod tests;
