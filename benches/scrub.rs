@@ -50,22 +50,31 @@ fn logs() -> Vec<u8> {
     })
 }
 
+/// The dense body's record `kind` (0-5) alone, repeated: which kind of secret costs what.
+fn dense_kind(kind: usize) -> Vec<u8> {
+    repeat_to(SIZE, |i| dense_record(i * 6 + kind))
+}
+
 /// A body with a secret of some kind about every 50 bytes (six kinds in turn, one a live
 /// credential): far denser than real responses, the worst case for per-match costs.
 fn dense() -> Vec<u8> {
+    repeat_to(SIZE, dense_record)
+}
+
+fn dense_record(i: usize) -> String {
     let random = "Zx81Kq0PLm3N7vBt2YwR5sAe9uJc4H";
     let gh = format!(
         "ghp_{random}{}",
         std::str::from_utf8(&base62_crc32(random.as_bytes())).unwrap()
     );
-    repeat_to(SIZE, |i| match i % 6 {
+    match i % 6 {
         0 => format!("{{\"token\":\"{gh}\"}},"),
         1 => format!("{{\"k\":\"live-credential-{:04}-Zq9x\"}},", i % 1000),
         2 => "{\"jwt\":\"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJlX2J5dGVz\"},".into(),
         3 => "{\"aws\":\"AKIAQWERTYUIOPASDFGH\"},".into(),
         4 => "{\"url\":\"postgres://app:Sup3rS3cret@db.internal:5432/app\"},".into(),
         _ => "{\"auth\":\"Bearer abcdef0123456789ABCDEF\"},".into(),
-    })
+    }
 }
 
 fn live_set() -> Arc<LiveSet> {
@@ -184,7 +193,14 @@ fn one(spec: &str) {
         "html" => html(),
         "logs" => logs(),
         "dense" => dense(),
-        _ => panic!("SCRUB_BENCH_ONE: unknown body {name:?} (json, html, logs, dense)"),
+        _ => match name.strip_prefix("dense") {
+            Some(k) if k.len() == 1 && (b'0'..=b'5').contains(&k.as_bytes()[0]) => {
+                dense_kind(usize::from(k.as_bytes()[0] - b'0'))
+            }
+            _ => panic!(
+                "SCRUB_BENCH_ONE: unknown body {name:?} (json, html, logs, dense, dense0-dense5)"
+            ),
+        },
     };
     let (policy, live) = (ScrubPolicy::default(), live_set());
     for _ in 0..n.parse::<usize>().expect("SCRUB_BENCH_ONE=<body>:<count>") {

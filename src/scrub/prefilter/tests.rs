@@ -41,7 +41,7 @@ fn default_like_anchors() -> Vec<Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(96))]
+    #![proptest_config(ProptestConfig::with_cases(48))]
 
     #[test]
     fn candidates_are_exactly_the_anchor_starts(
