@@ -18,6 +18,7 @@
 mod assignment;
 mod checks;
 pub mod config;
+mod counts;
 mod headers;
 pub mod live;
 pub mod patterns;

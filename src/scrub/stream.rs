@@ -15,6 +15,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+pub use super::counts::Counts;
+use super::counts::Tally;
 use super::live::LiveSet;
 use super::patterns::{Caches, PatternSet, Verdict, HARD_CAP, LOOK_BEHIND};
 use super::prefilter::Candidates;
@@ -84,36 +86,6 @@ fn merge_runs(v: &mut Vec<Interval>, mid: usize, end: usize, scratch: &mut Vec<I
     std::mem::swap(v, scratch);
 }
 
-/// Redaction counts by kind.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Counts(pub Vec<(Arc<str>, u32)>);
-
-impl Counts {
-    pub fn add(&mut self, kind: &Arc<str>, n: u32) {
-        // Kinds are the rules' own `Arc`s: a pointer comparison finds them, and the string
-        // comparison is only the fallback (counts merged from another scrubber).
-        let at = match self.0.iter().position(|(k, _)| Arc::ptr_eq(k, kind)) {
-            Some(i) => Some(i),
-            None => self.0.iter().position(|(k, _)| k == kind),
-        };
-        match at.map(|i| &mut self.0[i]) {
-            Some((_, c)) => *c += n,
-            None => self.0.push((kind.clone(), n)),
-        }
-    }
-
-    pub fn total(&self) -> u32 {
-        self.0.iter().map(|(_, n)| n).sum()
-    }
-
-    pub fn get(&self, kind: &str) -> u32 {
-        self.0
-            .iter()
-            .find(|(k, _)| k.as_ref() == kind)
-            .map_or(0, |(_, n)| *n)
-    }
-}
-
 /// The shared, immutable parts of a scrubber: what to look for and how to write redactions.
 #[derive(Debug, Clone)]
 pub struct Scanner {
@@ -141,12 +113,14 @@ impl Scanner {
     /// Scrubs a complete value (a header); returns the output and the counts.
     pub fn scrub_all(&self, input: &[u8], caches: &mut Caches) -> (Vec<u8>, Counts) {
         let mut st = State::default();
-        let mut counts = Counts::default();
+        let mut tally = Tally::default();
         st.buf.extend_from_slice(input);
         let mut out = Vec::with_capacity(input.len());
         // At the end of input nothing waits for more bytes, and the PEM scanner redacts to the end
         // rather than overflow, so this cannot fail.
-        let _ = st.advance(self, caches, true, NEVER, &mut out, &mut counts);
+        let _ = st.advance(self, caches, true, NEVER, &mut out, &mut tally);
+        let mut counts = Counts::default();
+        tally.drain_into(self.patterns.rules(), &self.live_kind, &mut counts);
         (out, counts)
     }
 
@@ -155,20 +129,21 @@ impl Scanner {
         iv: &Interval,
         original: &[u8],
         out: &mut Vec<u8>,
-        counts: &mut Counts,
+        tally: &mut Tally,
     ) {
-        let (kind, label, keep) = match iv.rule {
-            None => (&self.live_kind, &self.live_label, 0),
+        let rules = self.patterns.rules();
+        let (slot, label, keep) = match iv.rule {
+            None => (rules.len(), &self.live_label, 0),
             Some(r) => {
-                let rule = &self.patterns.rules()[r as usize];
-                (&rule.kind, &rule.label, rule.keep)
+                let rule = &rules[r as usize];
+                (r as usize, &rule.label, rule.keep)
             }
         };
         if self.style == Replacement::KeepPrefix && keep > 0 {
             out.extend_from_slice(&original[..keep.min(original.len())]);
         }
         out.extend_from_slice(label);
-        counts.add(kind, 1);
+        tally.add(slot);
     }
 }
 
@@ -254,7 +229,7 @@ impl State {
         eof: bool,
         ext: u64,
         out: &mut Vec<u8>,
-        counts: &mut Counts,
+        tally: &mut Tally,
     ) -> Result<(), Overflow> {
         let end = self.base + self.buf.len() as u64;
         let (fp, fl) = self.find_intervals(sc, caches, eof, end)?;
@@ -290,7 +265,7 @@ impl State {
                     &merged,
                     &self.buf[self.rel(start)..self.rel(stop)],
                     out,
-                    counts,
+                    tally,
                 );
             }
             self.emitted = stop;
@@ -444,6 +419,7 @@ pub struct StreamScrubber {
     scanner: Scanner,
     caches: Caches,
     state: State,
+    tally: Tally,
     /// Event-stream reassembly, when the body is `text/event-stream` and the route wants it.
     sse: Option<Box<SseView>>,
     failed: bool,
@@ -461,6 +437,7 @@ impl StreamScrubber {
             scanner,
             caches: Caches::default(),
             state: State::default(),
+            tally: Tally::default(),
             sse: None,
             failed: false,
             skip_body: false,
@@ -529,7 +506,6 @@ impl StreamScrubber {
             self.state.buf.extend_from_slice(c);
         }
         let mut out = Vec::with_capacity(self.state.buf.len() + 32);
-        let mut counts = Counts::default();
         let ext = match self.sse.as_mut() {
             None => Ok(NEVER),
             Some(v) => {
@@ -549,13 +525,16 @@ impl StreamScrubber {
                 end,
                 ext,
                 &mut out,
-                &mut counts,
+                &mut self.tally,
             )
         });
-        self.redactions += counts.total();
-        for (k, n) in &counts.0 {
-            self.body_counts.add(k, *n);
-        }
+        let before = self.body_counts.total();
+        self.tally.drain_into(
+            self.scanner.patterns.rules(),
+            &self.scanner.live_kind,
+            &mut self.body_counts,
+        );
+        self.redactions += self.body_counts.total() - before;
         if r.is_err() {
             self.failed = true;
             self.state = State::default();
