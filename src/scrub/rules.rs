@@ -485,14 +485,14 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
             "ASSPHRASE",
         ],
         1,
-        assignment!("p(?:assword|asswd|assphrase)", "3", "1024"),
+        assignment!("p(?:assword|asswd|assphrase)", "3", "4096"),
         Check::NotPlaceholder,
     ),
     keyed(
         "secret",
         &["ecret", "ECRET"],
         1,
-        assignment!("secret(?:_?(?:access_?)?key)?", "6", "1024"),
+        assignment!("secret(?:_?(?:access_?)?key)?", "6", "4096"),
         Check::NotPlaceholder,
     ),
     keyed(
@@ -501,14 +501,14 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
             "pi_key", "piKey", "pi-key", "pikey", "PI_KEY", "PIKEY", "PI-KEY",
         ],
         1,
-        assignment!("api[_-]?key", "8", "1024"),
+        assignment!("api[_-]?key", "8", "4096"),
         Check::NotPlaceholder,
     ),
     keyed(
         "token",
         &["oken", "OKEN"],
         1,
-        assignment!("token", "12", "1024"),
+        assignment!("token", "12", "4096"),
         Check::TokenAssignment,
     ),
 ];

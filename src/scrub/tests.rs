@@ -368,3 +368,27 @@ fn headers_set_cookie_and_location() {
     assert_eq!(sc(&mut s, WWW_AUTHENTICATE, "Basic realm=\"x\""), None);
     assert_eq!(s.header_counts.total(), 4);
 }
+
+/// Keyword values up to 4 KiB (a long client secret, an opaque token) are redacted whole,
+/// however the body is chunked; a value cut off by the window is not partly shown as "clean".
+#[test]
+fn long_keyword_values_are_redacted_whole() {
+    let p = ScrubPolicy::default();
+    let set = live(&[]);
+    let value: String = (0..3000)
+        .map(|i| char::from(b"Zx81Kq0PLm3N7vBt2YwR5sAe9uJc4H-_"[i * 7 % 32]))
+        .collect();
+    for key in ["password", "client_secret", "api_key", "access_token"] {
+        let body = format!(r#"{{"{key}": "{value}", "next": 1}}"#);
+        let b = body.as_bytes();
+        let (whole, counts) = run(&p, &set, &[b]);
+        let whole = String::from_utf8(whole).unwrap();
+        assert!(!whole.contains(&value[..64]), "{key}: {whole:.200}");
+        assert!(whole.ends_with(r#"", "next": 1}"#), "{key}: {whole:.200}");
+        assert_eq!(counts.total(), 1, "{key}");
+        for cut in (0..b.len()).step_by(251) {
+            let (out, _) = run(&p, &set, &[&b[..cut], &b[cut..]]);
+            assert_eq!(String::from_utf8(out).unwrap(), whole, "{key} cut at {cut}");
+        }
+    }
+}
