@@ -55,15 +55,24 @@ impl Tally {
     }
 
     /// Moves the tally into `counts`, kinds in order of first occurrence (so that the counts,
-    /// like the output, do not depend on chunking).
-    pub(super) fn drain_into(&mut self, rules: &[Rule], live_kind: &Arc<str>, counts: &mut Counts) {
+    /// like the output, do not depend on chunking); returns how many redactions it moved.
+    pub(super) fn drain_into(
+        &mut self,
+        rules: &[Rule],
+        live_kind: &Arc<str>,
+        counts: &mut Counts,
+    ) -> u32 {
+        let mut moved = 0;
         for &slot in &self.order {
             let kind = match rules.get(slot) {
                 Some(rule) => &rule.kind,
                 None => live_kind,
             };
-            counts.add(kind, std::mem::take(&mut self.by_slot[slot]));
+            let n = std::mem::take(&mut self.by_slot[slot]);
+            counts.add(kind, n);
+            moved += n;
         }
         self.order.clear();
+        moved
     }
 }

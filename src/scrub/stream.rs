@@ -528,13 +528,11 @@ impl StreamScrubber {
                 &mut self.tally,
             )
         });
-        let before = self.body_counts.total();
-        self.tally.drain_into(
+        self.redactions += self.tally.drain_into(
             self.scanner.patterns.rules(),
             &self.scanner.live_kind,
             &mut self.body_counts,
         );
-        self.redactions += self.body_counts.total() - before;
         if r.is_err() {
             self.failed = true;
             self.state = State::default();
