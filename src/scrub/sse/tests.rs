@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 
+use crate::scrub::tests::split_at_cuts;
 use crate::scrub::{encoded_forms, LiveSet, ScrubPolicy};
 
 const STRIPE: &str = "sk_live_51HqLyjWDarjtT1zdp7dcQ7vL4nR8sT1wY";
@@ -20,20 +21,6 @@ fn sse_run(policy: &ScrubPolicy, live: &Arc<LiveSet>, chunks: &[&[u8]]) -> (Vec<
         }
     }
     (out, s.redactions)
-}
-
-/// `b` cut at `cuts` (each taken modulo `b.len() + 1`, in any order).
-fn split_at_cuts(b: &[u8], cuts: impl IntoIterator<Item = usize>) -> Vec<&[u8]> {
-    let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % (b.len() + 1)).collect();
-    cuts.sort_unstable();
-    let mut chunks = Vec::new();
-    let mut prev = 0;
-    for c in cuts {
-        chunks.push(&b[prev..c]);
-        prev = c;
-    }
-    chunks.push(&b[prev..]);
-    chunks
 }
 
 fn no_live() -> Arc<LiveSet> {
