@@ -99,29 +99,39 @@ const PLACEHOLDER_PARTS: &[&str] = &[
     "abcdefgh",
 ];
 
-/// The lower-cased first two bytes of a part, as a little-endian `u16` (the layout
-/// [`has_placeholder_part`] reads them in from a word).
-const fn pair_key(a: u8, b: u8) -> usize {
-    a.to_ascii_lowercase() as usize | (b.to_ascii_lowercase() as usize) << 8
-}
+/// `<` or `>` alone (`<your-key>`): a bit of its own in [`PAIR_TABLE`], one past the parts'.
+const LONE: u32 = 1 << 31;
 
-/// Which byte pairs begin a part, as a bit set over [`pair_key`]: most positions of a random
-/// token begin no part, and one bit test rules them out. A `static` built at compile time: no
-/// initialisation, no synchronisation, and no copy of the table per call (as a `const` may get).
-static PART_PAIRS: [u64; 1024] = {
-    let mut bits = [0u64; 1024];
+/// Per byte, in either case: in the low half, the parts whose first byte it is (and [`LONE`] for
+/// `<` and `>`); in the high half, the parts whose second byte it is (and [`LONE`] for every
+/// byte). `low(t[j]) & high(t[j + 1])` is then exactly the set of parts whose first pair is at
+/// `j`: one table load per byte, with case folded into the table. This check runs on every
+/// secret found, so its cost per byte is a real share of a secret-dense body's.
+static PAIR_TABLE: [u64; 256] = {
+    let mut table = [(LONE as u64) << 32; 256];
+    table[b'<' as usize] |= LONE as u64;
+    table[b'>' as usize] |= LONE as u64;
     let mut i = 0;
     while i < PLACEHOLDER_PARTS.len() {
         let p = PLACEHOLDER_PARTS[i].as_bytes();
-        let k = pair_key(p[0], p[1]);
-        bits[k / 64] |= 1 << (k % 64);
+        let (a, b) = (p[0], p[1]);
+        table[a.to_ascii_lowercase() as usize] |= 1 << i;
+        table[a.to_ascii_uppercase() as usize] |= 1 << i;
+        table[b.to_ascii_lowercase() as usize] |= 1 << (32 + i);
+        table[b.to_ascii_uppercase() as usize] |= 1 << (32 + i);
         i += 1;
     }
-    bits
+    table
 };
 
-/// ASCII-lower-cases the 8 bytes of `x` at once (other bytes unchanged): the check runs on every
-/// secret found, so its cost per byte is a real share of a secret-dense body's.
+/// The parts whose first pair is `(a, b)`, plus [`LONE`] when `a` is `<` or `>`.
+#[inline]
+fn first_pair(a: u8, b: u8) -> u32 {
+    PAIR_TABLE[usize::from(a)] as u32 & (PAIR_TABLE[usize::from(b)] >> 32) as u32
+}
+
+/// ASCII-lower-cases the 8 bytes of `x` at once (other bytes unchanged), so that [`part_at`]
+/// compares a part's first 8 bytes as one word.
 fn lower8(x: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     let low7 = x & (0x7f * ONES);
@@ -153,44 +163,39 @@ fn word_at(t: &[u8], i: usize) -> u64 {
 }
 
 fn has_placeholder_part(t: &[u8]) -> bool {
-    // Seven pairs per 8-byte word; the words overlap by one byte. Zero padding past the end
-    // makes no pair of the table (no part contains a NUL).
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    let has = |x: u64, b: u8| {
-        let v = x ^ (u64::from(b) * ONES);
-        v.wrapping_sub(ONES) & !v & (0x80 * ONES) != 0
+    let Some((&first, rest)) = t.split_first() else {
+        return false;
     };
-    let mut i = 0;
-    while i < t.len() {
-        let raw = word_at(t, i);
-        // `<` or `>` alone (`<your-key>`) make a placeholder.
-        if has(raw, b'<') || has(raw, b'>') {
-            return true;
+    // Which parts have their first pair somewhere in `t`: no branch per byte, and eight bytes
+    // per loop iteration (a byte-by-byte iterator cost as much again in loop overhead).
+    let mut prev = PAIR_TABLE[usize::from(first)] as u32;
+    let mut found = 0;
+    let mut step = |b: u8| {
+        let e = PAIR_TABLE[usize::from(b)];
+        found |= prev & (e >> 32) as u32;
+        prev = e as u32;
+    };
+    let mut words = rest.chunks_exact(8);
+    for w in &mut words {
+        let w = u64::from_le_bytes(w.try_into().unwrap_or_default());
+        for j in 0..8 {
+            step((w >> (8 * j)) as u8);
         }
-        let x = lower8(raw);
-        // The seven pair tests without a branch between them (constant shifts once unrolled);
-        // only a word with some hit goes on to compare parts.
-        let bit = |j: u32| {
-            let k = (x >> (8 * j)) as usize & 0xffff;
-            (PART_PAIRS[k / 64] >> (k % 64)) as u32 & 1
-        };
-        let hits = bit(0)
-            | bit(1) << 1
-            | bit(2) << 2
-            | bit(3) << 3
-            | bit(4) << 4
-            | bit(5) << 5
-            | bit(6) << 6;
-        if hits != 0 && (0..7).any(|j| hits >> j & 1 != 0 && part_at(t, i + j)) {
-            return true;
-        }
-        i += 7;
     }
-    false
+    words.remainder().iter().for_each(|&b| step(b));
+    found |= prev & LONE;
+    if found & LONE != 0 {
+        return true;
+    }
+    // Rare in a random token: some part's first pair occurs; compare those parts there.
+    found != 0
+        && t.windows(2)
+            .enumerate()
+            .any(|(j, w)| first_pair(w[0], w[1]) & found != 0 && part_at(t, j))
 }
 
-// `part_at` keeps one bit per part.
-const _: () = assert!(PLACEHOLDER_PARTS.len() <= 32);
+// `part_at` and `PAIR_TABLE` keep one bit per part, and `PAIR_TABLE` one more for `LONE`.
+const _: () = assert!(PLACEHOLDER_PARTS.len() < 32);
 
 /// Each part's first 8 bytes (fewer for a shorter part), lower-cased, as a little-endian word
 /// and the mask of the bytes it has: a hit compares one word per part before any loop.

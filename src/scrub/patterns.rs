@@ -15,6 +15,7 @@ use super::checks::{self, Check};
 use super::pem::pem;
 use super::prefilter::{Candidates, Prefilter};
 use super::rules::{RuleDef, Verify};
+use super::simple::{Literal, Skip};
 use super::verifier::{compile_regex, literal_prefix, Verifier};
 
 pub use super::verifier::Caches;
@@ -73,40 +74,12 @@ pub struct ExtraPattern {
     pub keep: usize,
 }
 
-/// A rule's anchor literal. Verification compares it at every candidate, so its first 8 bytes
-/// are kept as a word and a mask: one load and one comparison instead of a `memcmp` call.
+/// A rule's anchor, compared at every candidate, and what it proves of the rule's match when it
+/// is at the match's start.
 struct Anchor {
-    bytes: Box<[u8]>,
-    word: u64,
-    mask: u64,
+    lit: Literal,
     rule: u16,
-}
-
-impl Anchor {
-    fn new(bytes: &[u8], rule: u16) -> Self {
-        let mut w = [0u8; 8];
-        let head = bytes.len().min(8);
-        w[..head].copy_from_slice(&bytes[..head]);
-        Self {
-            bytes: bytes.into(),
-            word: u64::from_le_bytes(w),
-            mask: u64::MAX >> (8 * (8 - head)),
-            rule,
-        }
-    }
-
-    /// Whether `rest` begins with the anchor.
-    #[inline]
-    fn is_at(&self, rest: &[u8]) -> bool {
-        match rest.get(..8) {
-            Some(w) => {
-                let w = u64::from_le_bytes(w.try_into().unwrap_or_default());
-                w & self.mask == self.word
-                    && (self.bytes.len() <= 8 || rest.starts_with(&self.bytes))
-            }
-            None => rest.starts_with(&self.bytes),
-        }
-    }
+    skip: Skip,
 }
 
 /// A compiled set of rules.
@@ -204,7 +177,16 @@ impl PatternSet {
         };
         let mut by_first: Vec<Vec<Anchor>> = (0..256).map(|_| Vec::new()).collect();
         for (a, i) in &anchors {
-            by_first[a[0] as usize].push(Anchor::new(a, *i));
+            let rule = &compiled[*i as usize];
+            let skip = match &rule.verifier {
+                Verifier::Simple(simple) if rule.back == 0 => simple.skip_for(a),
+                _ => Skip::NONE,
+            };
+            by_first[a[0] as usize].push(Anchor {
+                lit: Literal::new(a),
+                rule: *i,
+                skip,
+            });
         }
         for v in &mut by_first {
             // Rules are tried in pack order at one position.
@@ -246,7 +228,7 @@ impl PatternSet {
                 let rest = &hay[p..];
                 self.by_first[rest[0] as usize]
                     .iter()
-                    .any(|a| a.bytes.len() > rest.len() && a.bytes.starts_with(rest))
+                    .any(|a| a.lit.len() > rest.len() && a.lit.bytes.starts_with(rest))
             })
             .unwrap_or(hay.len())
     }
@@ -282,8 +264,8 @@ impl PatternSet {
     ) -> Verdict {
         for anchor in &self.by_first[hay[at] as usize] {
             let idx = &anchor.rule;
-            if !anchor.is_at(&hay[at..]) {
-                if !eof && anchor.bytes.starts_with(&hay[at..]) {
+            if !anchor.lit.is_at(&hay[at..]) {
+                if !eof && anchor.lit.bytes.starts_with(&hay[at..]) {
                     return Verdict::NeedMore;
                 }
                 continue;
@@ -318,7 +300,7 @@ impl PatternSet {
                     Ok(Some(_)) => {}
                 }
             }
-            match self.verify_rule(rule, *idx, hay, start, eof, caches, !defer) {
+            match self.verify_rule(rule, *idx, hay, start, eof, caches, !defer, anchor.skip) {
                 Verdict::NoMatch => continue,
                 Verdict::Match {
                     start: s, end: e, ..
@@ -350,6 +332,7 @@ impl PatternSet {
         eof: bool,
         caches: &mut Caches,
         check: bool,
+        skip: Skip,
     ) -> Verdict {
         match &rule.verifier {
             Verifier::Pem => pem(hay, start, eof, idx),
@@ -360,7 +343,7 @@ impl PatternSet {
                 if start + rule.window > hay.len() && !eof {
                     return Verdict::NeedMore;
                 }
-                match simple.find(hay, start, eof) {
+                match simple.find_from(hay, start, eof, skip) {
                     Some(span) => self.accept(rule, idx, hay, start, span, check),
                     None => Verdict::NoMatch,
                 }

@@ -66,7 +66,9 @@ impl Prefilter {
         let end_abs = base + hay.len() as u64;
         let cut = max_anchor.saturating_sub(1) as u64;
         let mut best: Option<u64> = None;
-        for (g, hit) in groups.iter().zip(cache.0.iter_mut()) {
+        // An index loop: `zip` was a call of its own per candidate in builds without LTO.
+        for (k, g) in groups.iter().enumerate() {
+            let hit = &mut cache.0[k];
             let search_from = match *hit {
                 Hit::At(a) if a >= from_abs => {
                     best = Some(best.map_or(a, |b| b.min(a)));

@@ -14,11 +14,54 @@ use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
 type Set = Box<[bool; 256]>;
 
+/// A literal compared at candidate positions: its first 8 bytes are kept as a word and a mask,
+/// one load and one comparison instead of a `memcmp` call (which cost more than the rest of a
+/// short token's match).
+#[derive(Debug, Clone)]
+pub struct Literal {
+    pub bytes: Box<[u8]>,
+    word: u64,
+    mask: u64,
+}
+
+impl Literal {
+    pub fn new(bytes: &[u8]) -> Self {
+        let mut w = [0u8; 8];
+        let head = bytes.len().min(8);
+        w[..head].copy_from_slice(&bytes[..head]);
+        Self {
+            bytes: bytes.into(),
+            word: u64::from_le_bytes(w),
+            mask: u64::MAX >> (8 * (8 - head)),
+        }
+    }
+
+    /// Whether `rest` begins with the literal.
+    #[inline]
+    pub fn is_at(&self, rest: &[u8]) -> bool {
+        match rest.get(..8) {
+            Some(w) => {
+                let w = u64::from_le_bytes(w.try_into().unwrap_or_default());
+                w & self.mask == self.word
+                    && (self.bytes.len() <= 8 || rest.starts_with(&self.bytes))
+            }
+            None => rest.starts_with(&self.bytes),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Step {
-    Lit(Box<[u8]>),
+    Lit(Literal),
     /// One of several literals, none a prefix of another: at most one matches at a position.
-    Alt(Vec<Box<[u8]>>),
+    Alt(Vec<Literal>),
+    /// A literal in any ASCII case (`(?i:bearer)`), lower-cased: one comparison where the
+    /// regex has a one-byte class per letter.
+    Fold(Box<[u8]>),
     Run {
         set: Set,
         min: usize,
@@ -74,15 +117,24 @@ fn set_of(class: &Class) -> Option<Set> {
     Some(set)
 }
 
-/// How many leading bytes of `hay` are in `set`: eight at a time while they all are (tokens are
-/// tens of bytes of one class), then byte by byte.
+/// How many leading bytes of `hay` are in `set`: eight at a time (tokens are tens of bytes of
+/// one class), the first block with a byte outside ending the run at its first such byte
+/// without a loop; byte by byte only for the last few bytes.
 #[inline]
 fn run(set: &[bool; 256], hay: &[u8]) -> usize {
     let mut n = 0;
-    while let Some(c) = hay.get(n..n + 8) {
-        let all = c.iter().fold(true, |acc, &b| acc & set[b as usize]);
-        if !all {
-            break;
+    while let Some(&[a, b, c, d, e, f, g, h]) = hay.get(n..n + 8) {
+        let bit = |x: u8, j: u32| u32::from(set[x as usize]) << j;
+        let inside = bit(a, 0)
+            | bit(b, 1)
+            | bit(c, 2)
+            | bit(d, 3)
+            | bit(e, 4)
+            | bit(f, 5)
+            | bit(g, 6)
+            | bit(h, 7);
+        if inside != 0xff {
+            return n + inside.trailing_ones() as usize;
         }
         n += 8;
     }
@@ -90,6 +142,74 @@ fn run(set: &[bool; 256], hay: &[u8]) -> usize {
         n += 1;
     }
     n
+}
+
+/// The byte a one-byte class stands for when it is that byte in both ASCII cases (`[bB]`, or
+/// `[-]`), lower-cased.
+fn case_closed(step: &Step) -> Option<u8> {
+    let Step::Run {
+        set,
+        min: 1,
+        max: 1,
+    } = step
+    else {
+        return None;
+    };
+    let first = set.iter().position(|&b| b)? as u8;
+    let lower = first.to_ascii_lowercase();
+    let members = set.iter().filter(|&&b| b).count();
+    let want = if lower.is_ascii_lowercase() { 2 } else { 1 };
+    (members == want && set[lower as usize] && set[lower.to_ascii_uppercase() as usize])
+        .then_some(lower)
+}
+
+/// Merges runs of two or more case-closed one-byte classes into [`Step::Fold`] literals, within
+/// the secret and outside it (never across its edges); returns the steps and the secret's new
+/// range.
+fn fold_cases(steps: Vec<Step>, secret: Range<usize>) -> (Vec<Step>, Range<usize>) {
+    let old_len = steps.len();
+    let mut out: Vec<Step> = Vec::with_capacity(old_len);
+    let mut new_secret = secret.clone();
+    let mut pending: Vec<u8> = Vec::new();
+    let flush = |pending: &mut Vec<u8>, out: &mut Vec<Step>| match pending.len() {
+        0 => {}
+        1 => {
+            let b = pending[0];
+            let mut set = Box::new([false; 256]);
+            set[b as usize] = true;
+            set[b.to_ascii_uppercase() as usize] = true;
+            out.push(Step::Run {
+                set,
+                min: 1,
+                max: 1,
+            });
+            pending.clear();
+        }
+        _ => out.push(Step::Fold(std::mem::take(pending).into())),
+    };
+    for (k, step) in steps.into_iter().enumerate() {
+        if k == secret.start || k == secret.end {
+            flush(&mut pending, &mut out);
+        }
+        if k == secret.start {
+            new_secret.start = out.len();
+        }
+        if k == secret.end {
+            new_secret.end = out.len();
+        }
+        match case_closed(&step) {
+            Some(b) => pending.push(b),
+            None => {
+                flush(&mut pending, &mut out);
+                out.push(step);
+            }
+        }
+    }
+    flush(&mut pending, &mut out);
+    if secret.end == old_len {
+        new_secret.end = out.len();
+    }
+    (out, new_secret)
 }
 
 fn byte_set(b: u8) -> Set {
@@ -101,7 +221,7 @@ fn byte_set(b: u8) -> Set {
 fn push_item(h: &Hir, steps: &mut Vec<Step>) -> Option<()> {
     match h.kind() {
         HirKind::Empty => {}
-        HirKind::Literal(l) => steps.push(Step::Lit(l.0.clone())),
+        HirKind::Literal(l) => steps.push(Step::Lit(Literal::new(&l.0))),
         HirKind::Class(c) => steps.push(Step::Run {
             set: set_of(c)?,
             min: 1,
@@ -135,7 +255,7 @@ fn push_item(h: &Hir, steps: &mut Vec<Step>) -> Option<()> {
             if !prefix_free || lits.iter().any(|l| l.is_empty()) {
                 return None;
             }
-            steps.push(Step::Alt(lits));
+            steps.push(Step::Alt(lits.iter().map(|l| Literal::new(l)).collect()));
         }
         HirKind::Concat(parts) => {
             for p in parts {
@@ -151,8 +271,12 @@ fn push_item(h: &Hir, steps: &mut Vec<Step>) -> Option<()> {
 fn first(step: &Step) -> ([bool; 256], bool) {
     let mut f = [false; 256];
     match step {
-        Step::Lit(l) => f[l[0] as usize] = true,
-        Step::Alt(ls) => ls.iter().for_each(|l| f[l[0] as usize] = true),
+        Step::Lit(l) => f[l.bytes[0] as usize] = true,
+        Step::Alt(ls) => ls.iter().for_each(|l| f[l.bytes[0] as usize] = true),
+        Step::Fold(l) => {
+            f[l[0] as usize] = true;
+            f[l[0].to_ascii_uppercase() as usize] = true;
+        }
         Step::Run { set, min, .. } => return (**set, *min == 0),
     }
     (f, false)
@@ -196,6 +320,7 @@ impl Simple {
         if steps.is_empty() || secret.is_empty() {
             return None;
         }
+        let (steps, secret) = fold_cases(steps, secret);
         let s = Self {
             start_boundary,
             steps,
@@ -250,10 +375,13 @@ impl Simple {
             }
         }
         let word_edge = |step: &Step, at_start: bool| match step {
-            Step::Lit(l) => is_word(if at_start { l[0] } else { l[l.len() - 1] }),
-            Step::Alt(ls) => ls
-                .iter()
-                .all(|l| is_word(if at_start { l[0] } else { l[l.len() - 1] })),
+            Step::Lit(Literal { bytes: l, .. }) | Step::Fold(l) => {
+                is_word(if at_start { l[0] } else { l[l.len() - 1] })
+            }
+            Step::Alt(ls) => ls.iter().all(|l| {
+                let l = &l.bytes;
+                is_word(if at_start { l[0] } else { l[l.len() - 1] })
+            }),
             Step::Run { set, min, .. } => {
                 *min > 0 && (0..=255u8).all(|b| !set[b as usize] || is_word(b))
             }
@@ -269,26 +397,91 @@ impl Simple {
 
     /// The secret's span when the rule matches at `start`. `hay` holds at least the rule's
     /// window after `start`, or ends where the input ends (`eof`).
+    #[cfg(test)]
     pub fn find(&self, hay: &[u8], start: usize, eof: bool) -> Option<Range<usize>> {
+        self.find_from(hay, start, eof, Skip::NONE)
+    }
+
+    /// What an anchor already proves when it is at the match's start: the leading steps it
+    /// matches on its own (the literal prefix, `(?i:bearer)`, `gh[pousr]_`), which verification
+    /// then need not compare again.
+    pub fn skip_for(&self, anchor: &[u8]) -> Skip {
+        let mut pos = 0;
+        let mut skip = Skip::NONE;
+        for (k, step) in self.steps.iter().enumerate() {
+            // Steps up to the secret's last are never skipped whole: its end is taken from the
+            // walk.
+            if k + 1 >= self.secret.end || k >= usize::from(u8::MAX) {
+                break;
+            }
+            let rest = &anchor[pos..];
+            let n = match step {
+                Step::Lit(l) if l.is_at(rest) => l.len(),
+                Step::Alt(ls) => match ls.iter().find(|l| l.is_at(rest)) {
+                    Some(l) => l.len(),
+                    None => break,
+                },
+                Step::Fold(l)
+                    if rest.len() >= l.len() && rest[..l.len()].eq_ignore_ascii_case(l) =>
+                {
+                    l.len()
+                }
+                Step::Run {
+                    set,
+                    min: 1,
+                    max: 1,
+                } if rest.first().is_some_and(|&b| set[b as usize]) => 1,
+                _ => break,
+            };
+            if k == self.secret.start {
+                skip.secret_at = pos as u8;
+            }
+            pos += n;
+            if pos > usize::from(u8::MAX) {
+                break;
+            }
+            skip.steps = (k + 1) as u8;
+            skip.bytes = pos as u8;
+        }
+        skip
+    }
+
+    /// [`Simple::find`] with the anchor's proven steps skipped (`skip` from [`Simple::skip_for`]
+    /// for the anchor that is at `start`).
+    pub fn find_from(
+        &self,
+        hay: &[u8],
+        start: usize,
+        eof: bool,
+        skip: Skip,
+    ) -> Option<Range<usize>> {
         if self.start_boundary && start > 0 && is_word(hay[start - 1]) {
             return None;
         }
-        let mut i = start;
+        let first = usize::from(skip.steps);
+        let mut i = start + usize::from(skip.bytes);
         let (mut s, mut e) = (start, start);
-        for (k, step) in self.steps.iter().enumerate() {
+        if self.secret.start < first {
+            s = start + usize::from(skip.secret_at);
+        }
+        for (k, step) in self.steps.iter().enumerate().skip(first) {
             if k == self.secret.start {
                 s = i;
             }
             let rest = &hay[i..];
             i += match step {
                 Step::Lit(l) => {
-                    if !rest.starts_with(l) {
+                    if !l.is_at(rest) {
                         return None;
                     }
                     l.len()
                 }
-                Step::Alt(ls) => ls.iter().find(|l| rest.starts_with(l))?.len(),
-                // One byte of a class (`(?i:bearer)` is six of these): no run loop.
+                Step::Alt(ls) => ls.iter().find(|l| l.is_at(rest))?.len(),
+                Step::Fold(l) => match rest.get(..l.len()) {
+                    Some(head) if head.eq_ignore_ascii_case(l) => l.len(),
+                    _ => return None,
+                },
+                // One byte of a class: no run loop.
                 Step::Run { set, min, max: 1 } => match rest.first() {
                     Some(&b) if set[b as usize] => 1,
                     _ if *min == 0 => 0,
@@ -314,6 +507,23 @@ impl Simple {
         };
         ok.then_some(s..e)
     }
+}
+
+/// The leading steps of a rule an anchor at the match's start proves (see [`Simple::skip_for`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Skip {
+    steps: u8,
+    bytes: u8,
+    /// Where the secret starts, when it starts inside the skipped steps.
+    secret_at: u8,
+}
+
+impl Skip {
+    pub const NONE: Self = Self {
+        steps: 0,
+        bytes: 0,
+        secret_at: 0,
+    };
 }
 
 #[cfg(test)]

@@ -111,6 +111,60 @@ proptest! {
             let got = simple.find(hay, start, eof).map(|r| (r.start, r.end));
             // At the end of a chunk (not eof) `$` cannot match: the regex engine sees the same.
             prop_assert_eq!(got, want, "rule {:?} at {} in {:?}", re, start, s);
+            // Where an anchor is, skipping the steps it proves changes nothing.
+            for a in anchors {
+                if hay[start..].starts_with(a.as_bytes()) {
+                    let skipped = simple
+                        .find_from(hay, start, eof, simple.skip_for(a.as_bytes()))
+                        .map(|r| (r.start, r.end));
+                    prop_assert_eq!(skipped, want, "anchor {:?} at {} in {:?}", a, start, s);
+                }
+            }
+        }
+    }
+}
+
+/// Case-insensitive words become one folded literal (never across the secret's edges), and
+/// still agree with the regex in every case mix and near miss.
+#[test]
+fn case_insensitive_words_fold_into_one_literal() {
+    for (re, folds) in [
+        (r"(?i:bearer)[ \t]{1,4}([0-9a-z]{2,8})(?:[^0-9a-z]|$)", 1),
+        (r"(?i:ab)((?i:cd)-[0-9]{2})", 2),
+        (r"x(?i:y)([0-9]{2})", 0),
+    ] {
+        let hir = syntax::parse_with(re, &config()).unwrap();
+        let simple = Simple::new(&hir).unwrap();
+        let n = simple
+            .steps
+            .iter()
+            .filter(|s| matches!(s, super::Step::Fold(_)))
+            .count();
+        assert_eq!(n, folds, "{re}: {:?}", simple.steps);
+        let meta = meta::Builder::new()
+            .syntax(config())
+            .configure(meta::Config::new().utf8_empty(false))
+            .build(re)
+            .unwrap();
+        let window = hir.properties().maximum_len().unwrap() + 1;
+        for hay in [
+            "Bearer ab12 ",
+            "bEaReR\tzz",
+            "BEARER  q",
+            "beare x1234",
+            "bearex ab12",
+            "abCD-12",
+            "ABcd-1",
+            "aBcD-99x",
+            "xY12",
+            "xy1",
+        ] {
+            let hay = hay.as_bytes();
+            for start in 0..hay.len() {
+                let want = by_regex(&meta, hay, start, window);
+                let got = simple.find(hay, start, true).map(|r| (r.start, r.end));
+                assert_eq!(got, want, "{re} at {start} in {:?}", hay);
+            }
         }
     }
 }
