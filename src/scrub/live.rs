@@ -36,10 +36,11 @@ const HASH_K: u64 = 0x9E37_79B9_7F4A_7C15;
 pub type Span = (usize, usize);
 
 /// An immutable index over a set of exact values. The probe path is flat: one bit test, then
-/// (on a hit) one open-addressed slot, a contiguous run of groups, one probe of a group's flat
-/// tail table into its sorted run of members, and one comparison against the form's bytes in an
-/// arena. No per-group maps or vectors: with hundreds of live forms in a body, pointer chasing
-/// was most of the cost.
+/// (on a hit) one open-addressed slot, a contiguous run of groups, for a group of several forms
+/// one probe of its flat tail table, and one comparison against the form's bytes in an arena.
+/// No per-group maps or vectors, and every hop names the next one's address directly: with
+/// hundreds of live forms in a body each dependent load is a likely cache miss, and those were
+/// most of the cost.
 pub struct LiveSet {
     /// The long forms end to end, sorted; `spans[i]` is form `i`'s start and length.
     arena: Vec<u8>,
@@ -51,10 +52,8 @@ pub struct LiveSet {
     slots: Vec<Slot>,
     slot_shift: u32,
     groups: Vec<Group>,
-    members: Vec<Member>,
-    /// Per group of several forms, an open-addressed table from the tail q-gram to the first
-    /// member with it (index + 1; 0 is empty).
-    tails: Vec<u32>,
+    /// Per group of several forms, an open-addressed table of its forms by their tail q-gram.
+    tails: Vec<Tail>,
     short: Option<AhoCorasick>,
     /// The short forms, sorted.
     short_forms: Vec<Box<[u8]>>,
@@ -62,7 +61,7 @@ pub struct LiveSet {
 }
 
 /// One q-gram's groups: `groups[first..first + len]`; `len == 0` marks an empty slot.
-/// No `Debug`: `q` is 8 bytes of a live credential (so is `Member::tail_q`).
+/// No `Debug`: `q` is 8 bytes of a live credential (so is `Tail::tail_q`).
 #[derive(Clone, Copy, Default)]
 struct Slot {
     q: u64,
@@ -70,29 +69,31 @@ struct Slot {
     len: u32,
 }
 
-/// The forms that have one q-gram at one offset: `members[first..first + len]`, sorted by a
-/// second q-gram at `tail` (the last 8 bytes of the shortest of them). Credentials often share a
-/// prefix (`sk_live_51…`, `hvs.CAES…`, an STS session token's), so a probe can hit a q-gram that
-/// hundreds of forms share; the second q-gram tells them apart through the group's table in
-/// `tails` (`1 << table_log2` entries from `table`): one probe, where a binary search over a
-/// thousand members took ten dependent cache misses (8.6% of the secret-dense benchmark).
+/// The forms that have one q-gram at one offset. Credentials often share a prefix
+/// (`sk_live_51…`, `hvs.CAES…`, an STS session token's), so a probe can hit a q-gram that
+/// hundreds of forms share; a second q-gram at `tail` (the last 8 bytes of the shortest of them)
+/// tells them apart through the group's table in `tails` (`1 << table_log2` entries from
+/// `start`): one probe, where a binary search over a thousand forms took ten dependent cache
+/// misses (8.6% of the secret-dense benchmark).
 ///
-/// A group of one form (most of them, once past a shared prefix) names the form itself in
-/// `first`, with `len == 0`: the probe compares the form's bytes without a members lookup.
+/// A group of one form (most of them, once past a shared prefix) has `table_log2 == 0` and holds
+/// the form's span in the arena (`start`, `len`): the probe compares its bytes at once.
 #[derive(Debug, Clone, Copy)]
 struct Group {
     off: u8,
     table_log2: u8,
     tail: u16,
-    first: u32,
+    start: u32,
     len: u32,
-    table: u32,
 }
 
-#[derive(Clone, Copy)]
-struct Member {
+/// A tail-table entry: a form's tail q-gram and its span in the arena; `len == 0` is empty.
+/// Forms that share a tail q-gram sit in one probe sequence, all visited before an empty entry.
+#[derive(Clone, Copy, Default)]
+struct Tail {
     tail_q: u64,
-    form: u32,
+    start: u32,
+    len: u32,
 }
 
 impl std::fmt::Debug for LiveSet {
@@ -165,9 +166,18 @@ impl LiveSet {
             .trailing_zeros();
         let mut slots = vec![Slot::default(); 1 << slot_log2];
         let slot_shift = 64 - slot_log2;
+        // Forms' spans in the arena first: groups and tail tables point straight at the bytes.
+        let mut arena = Vec::with_capacity(long.iter().map(Vec::len).sum());
+        let spans: Vec<(u32, u32)> = long
+            .iter()
+            .map(|f| {
+                let span = (arena.len() as u32, f.len() as u32);
+                arena.extend_from_slice(f);
+                span
+            })
+            .collect();
         let mut groups: Vec<Group> = Vec::with_capacity(keys.len());
-        let mut members: Vec<Member> = Vec::with_capacity(long.len() * step);
-        let mut tails: Vec<u32> = Vec::new();
+        let mut tails: Vec<Tail> = Vec::new();
         for run in keys.chunk_by(|a, b| a.0 == b.0) {
             let q = run[0].0;
             let mut at = (q.wrapping_mul(HASH_K) >> slot_shift) as usize;
@@ -181,62 +191,45 @@ impl LiveSet {
             };
             for key in run {
                 let forms = &by_gram[key];
+                if let [only] = forms[..] {
+                    let (start, len) = spans[only as usize];
+                    groups.push(Group {
+                        off: key.1,
+                        table_log2: 0,
+                        tail: 0,
+                        start,
+                        len,
+                    });
+                    continue;
+                }
                 let tail = forms
                     .iter()
                     .map(|&i| long[i as usize].len())
                     .min()
                     .unwrap_or(Q)
                     - Q;
-                if let [only] = forms[..] {
-                    groups.push(Group {
-                        off: key.1,
-                        table_log2: 0,
-                        tail: 0,
-                        first: only,
-                        len: 0,
-                        table: 0,
-                    });
-                    continue;
-                }
-                let first = members.len();
-                members.extend(forms.iter().map(|&i| Member {
-                    tail_q: qgram(&long[i as usize], tail),
-                    form: i,
-                }));
-                members[first..].sort_unstable_by_key(|m| (m.tail_q, m.form));
+                // At least 4 entries (so `table_log2 > 0`), at most half full.
                 let table_log2 = (forms.len() * 2).next_power_of_two().trailing_zeros();
                 let table = tails.len();
-                tails.resize(table + (1 << table_log2), 0);
-                let run = &members[first..];
-                for (i, m) in run.iter().enumerate() {
-                    if i > 0 && run[i - 1].tail_q == m.tail_q {
-                        continue;
-                    }
-                    let mut h = tail_slot(m.tail_q, table_log2 as u8);
-                    while tails[table + h] != 0 {
+                tails.resize(table + (1 << table_log2), Tail::default());
+                for &i in forms {
+                    let tail_q = qgram(&long[i as usize], tail);
+                    let mut h = tail_slot(tail_q, table_log2 as u8);
+                    while tails[table + h].len != 0 {
                         h = (h + 1) & ((1 << table_log2) - 1);
                     }
-                    tails[table + h] = i as u32 + 1;
+                    let (start, len) = spans[i as usize];
+                    tails[table + h] = Tail { tail_q, start, len };
                 }
                 groups.push(Group {
                     off: key.1,
                     table_log2: table_log2 as u8,
                     tail: tail as u16,
-                    first: first as u32,
-                    len: forms.len() as u32,
-                    table: table as u32,
+                    start: table as u32,
+                    len: 0,
                 });
             }
         }
-        let mut arena = Vec::with_capacity(long.iter().map(Vec::len).sum());
-        let spans = long
-            .iter()
-            .map(|f| {
-                let span = (arena.len() as u32, f.len() as u32);
-                arena.extend_from_slice(f);
-                span
-            })
-            .collect();
         let short_forms: Vec<Box<[u8]>> =
             short.iter().map(|f| f.clone().into_boxed_slice()).collect();
         let short = if short.is_empty() {
@@ -256,7 +249,6 @@ impl LiveSet {
             slots,
             slot_shift,
             groups,
-            members,
             tails,
             short,
             short_forms,
@@ -266,12 +258,6 @@ impl LiveSet {
 
     pub fn is_empty(&self) -> bool {
         self.spans.is_empty() && self.short.is_none()
-    }
-
-    /// Long form `i`.
-    fn form(&self, i: u32) -> &[u8] {
-        let (start, len) = self.spans[i as usize];
-        &self.arena[start as usize..][..len as usize]
     }
 
     /// The longest form: how far back an occurrence that is not complete yet may start.
@@ -356,11 +342,8 @@ impl LiveSet {
             if s < from {
                 continue;
             }
-            if g.len == 0 {
-                let f = self.form(g.first);
-                if hay.get(s..s + f.len()) == Some(f) {
-                    out.push((s, s + f.len()));
-                }
+            if g.table_log2 == 0 {
+                self.compare(hay, s, g.start, g.len, out);
                 continue;
             }
             let t = s + g.tail as usize;
@@ -368,22 +351,27 @@ impl LiveSet {
                 continue;
             }
             let tail_q = qgram(hay, t);
-            let run = &self.members[g.first as usize..][..g.len as usize];
-            let table = &self.tails[g.table as usize..][..1 << g.table_log2];
+            let table = &self.tails[g.start as usize..][..1 << g.table_log2];
             let mut h = tail_slot(tail_q, g.table_log2);
-            let k = loop {
-                match table[h] {
-                    0 => break run.len(),
-                    i if run[i as usize - 1].tail_q == tail_q => break i as usize - 1,
-                    _ => h = (h + 1) & (table.len() - 1),
+            loop {
+                let e = table[h];
+                if e.len == 0 {
+                    break;
                 }
-            };
-            for m in run[k..].iter().take_while(|m| m.tail_q == tail_q) {
-                let f = self.form(m.form);
-                if hay.get(s..s + f.len()) == Some(f) {
-                    out.push((s, s + f.len()));
+                if e.tail_q == tail_q {
+                    self.compare(hay, s, e.start, e.len, out);
                 }
+                h = (h + 1) & (table.len() - 1);
             }
+        }
+    }
+
+    /// Records an occurrence at `s` when the form at `arena[start..start + len]` is there.
+    #[inline]
+    fn compare(&self, hay: &[u8], s: usize, start: u32, len: u32, out: &mut Vec<Span>) {
+        let f = &self.arena[start as usize..][..len as usize];
+        if hay.get(s..s + f.len()) == Some(f) {
+            out.push((s, s + f.len()));
         }
     }
 }
@@ -577,66 +565,4 @@ impl LiveSecrets {
 }
 
 #[cfg(test)]
-mod tests {
-    use proptest::prelude::*;
-
-    use super::{LiveSet, Span, LONG_FORM};
-
-    /// What `occurrences` must find: every long form at every start, and at each start the
-    /// longest short form (the short automaton reports one match per start).
-    fn naive(forms: &[Vec<u8>], hay: &[u8], from: usize) -> Vec<Span> {
-        let mut out = Vec::new();
-        for s in from..hay.len() {
-            let at = |f: &&Vec<u8>| hay[s..].starts_with(f);
-            out.extend(
-                forms
-                    .iter()
-                    .filter(|f| f.len() >= LONG_FORM)
-                    .filter(at)
-                    .map(|f| (s, s + f.len())),
-            );
-            out.extend(
-                forms
-                    .iter()
-                    .filter(|f| f.len() < LONG_FORM)
-                    .filter(at)
-                    .map(|f| f.len())
-                    .max()
-                    .map(|n| (s, s + n)),
-            );
-        }
-        out.sort_unstable();
-        out.dedup();
-        out
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(200))]
-
-        /// Forms over a two-letter alphabet with a shared prefix: q-grams collide everywhere, so
-        /// groups, tails and the tail tables' probe sequences all get exercised.
-        #[test]
-        fn occurrences_are_exactly_the_naive_ones(
-            forms in proptest::collection::vec(
-                ("(pre-fix-)?", "[ab]{6,30}").prop_map(|(p, r)| format!("{p}{r}").into_bytes()),
-                1..24,
-            ),
-            picks in proptest::collection::vec((0usize..24, "[ab-]{0,6}"), 0..12),
-            from in 0usize..16,
-            base in 0u64..64,
-        ) {
-            let mut hay = Vec::new();
-            for (i, noise) in &picks {
-                hay.extend_from_slice(&forms[i % forms.len()]);
-                hay.extend_from_slice(noise.as_bytes());
-            }
-            let from = from.min(hay.len());
-            let set = LiveSet::new(forms.iter().cloned());
-            let mut got = Vec::new();
-            set.occurrences(&hay, from, base, &mut got);
-            got.sort_unstable();
-            got.dedup();
-            prop_assert_eq!(got, naive(&forms, &hay, from));
-        }
-    }
-}
+mod tests;

@@ -1,0 +1,63 @@
+//! The live index finds exactly the occurrences a naive search finds.
+
+use proptest::prelude::*;
+
+use super::{LiveSet, Span, LONG_FORM};
+
+/// What `occurrences` must find: every long form at every start, and at each start the
+/// longest short form (the short automaton reports one match per start).
+fn naive(forms: &[Vec<u8>], hay: &[u8], from: usize) -> Vec<Span> {
+    let mut out = Vec::new();
+    for s in from..hay.len() {
+        let at = |f: &&Vec<u8>| hay[s..].starts_with(f);
+        out.extend(
+            forms
+                .iter()
+                .filter(|f| f.len() >= LONG_FORM)
+                .filter(at)
+                .map(|f| (s, s + f.len())),
+        );
+        out.extend(
+            forms
+                .iter()
+                .filter(|f| f.len() < LONG_FORM)
+                .filter(at)
+                .map(|f| f.len())
+                .max()
+                .map(|n| (s, s + n)),
+        );
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Forms over a two-letter alphabet with a shared prefix: q-grams collide everywhere, so
+    /// groups, tails and the tail tables' probe sequences all get exercised.
+    #[test]
+    fn occurrences_are_exactly_the_naive_ones(
+        forms in proptest::collection::vec(
+            ("(pre-fix-)?", "[ab]{6,30}").prop_map(|(p, r)| format!("{p}{r}").into_bytes()),
+            1..24,
+        ),
+        picks in proptest::collection::vec((0usize..24, "[ab-]{0,6}"), 0..12),
+        from in 0usize..16,
+        base in 0u64..64,
+    ) {
+        let mut hay = Vec::new();
+        for (i, noise) in &picks {
+            hay.extend_from_slice(&forms[i % forms.len()]);
+            hay.extend_from_slice(noise.as_bytes());
+        }
+        let from = from.min(hay.len());
+        let set = LiveSet::new(forms.iter().cloned());
+        let mut got = Vec::new();
+        set.occurrences(&hay, from, base, &mut got);
+        got.sort_unstable();
+        got.dedup();
+        prop_assert_eq!(got, naive(&forms, &hay, from));
+    }
+}
