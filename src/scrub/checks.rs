@@ -34,9 +34,33 @@ pub fn base62_crc32(data: &[u8]) -> [u8; 6] {
     out
 }
 
+/// Each byte's base62 digit value (`u8::MAX` for a byte that is not a digit).
+static BASE62_VALUE: [u8; 256] = {
+    let mut v = [u8::MAX; 256];
+    let mut i = 0;
+    while i < BASE62.len() {
+        v[BASE62[i] as usize] = i as u8;
+        i += 1;
+    }
+    v
+};
+
 fn crc_ok(token: &[u8]) -> bool {
-    // prefix `ghp_` / `npm_` (4 bytes), 30 random, 6 checksum.
-    token.len() == 40 && base62_crc32(&token[4..34]) == token[34..40]
+    // prefix `ghp_` / `npm_` (4 bytes), 30 random, 6 checksum. The checksum digits are read as
+    // a number rather than the CRC written out (six divisions): every GitHub token found runs
+    // this. Six base62 digits hold more than 32 bits, so equal numbers mean equal digits.
+    if token.len() != 40 {
+        return false;
+    }
+    let mut n: u64 = 0;
+    for &b in &token[34..40] {
+        let d = BASE62_VALUE[usize::from(b)];
+        if d == u8::MAX {
+            return false;
+        }
+        n = n * 62 + u64::from(d);
+    }
+    n == u64::from(crc32fast::hash(&token[4..34]))
 }
 
 /// Bit `n` set: some placeholder word is `n` bytes long (all are shorter than 32).
@@ -356,9 +380,26 @@ mod tests {
     fn crc_accepts_valid_and_rejects_one_changed_character() {
         let t = with_crc("ghp_", "Zx81Kq0PLm3N7vBt2YwR5sAe9uJc4H");
         assert!(crc_ok(t.as_bytes()));
-        let mut bad = t.into_bytes();
+        let mut bad = t.clone().into_bytes();
         bad[10] = if bad[10] == b'a' { b'b' } else { b'a' };
         assert!(!crc_ok(&bad));
+        // Checksums with leading zero digits and large values alike.
+        let random = "Zx81Kq0PLm3N7vBt2YwR5sAe9uJc4H".repeat(2);
+        for k in 0..30 {
+            let r = &random[k..k + 30];
+            assert!(crc_ok(with_crc("npm_", r).as_bytes()), "{r}");
+        }
+        // Every other digit, and a non-digit, at every checksum position.
+        for at in 34..40 {
+            for b in BASE62.iter().chain(b"_-.") {
+                let mut v = t.clone().into_bytes();
+                if v[at] == *b {
+                    continue;
+                }
+                v[at] = *b;
+                assert!(!crc_ok(&v), "{}", String::from_utf8_lossy(&v));
+            }
+        }
     }
 
     #[test]

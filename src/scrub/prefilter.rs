@@ -12,8 +12,53 @@ mod buckets;
 /// a per-stream cache of each searcher's next hit ([`Candidates`]) means every byte is searched
 /// once per searcher, not once per candidate.
 pub enum Prefilter {
-    Teddy(Vec<packed::Searcher>),
+    /// The searchers, and the pair walk when every anchor has at least 3 bytes.
+    Teddy(Vec<packed::Searcher>, Option<Pairs>),
     Automaton(AhoCorasick),
+}
+
+/// The anchors' first and second byte pairs, as bit sets over `u16::from_le_bytes([a, b])`
+/// (8 KiB each).
+///
+/// Right after a match, the next candidate is often a few dozen bytes away (a body dense with
+/// secrets), where a Teddy call costs more in setup and verification than a scalar walk over
+/// those bytes. So for [`NEAR`] bytes after a match, positions whose first pair and second pair
+/// (bytes 0-1 and 1-2) are those of some anchors are candidates: a superset of the anchor
+/// starts, which verification (an exact anchor comparison first) sorts out. Elsewhere the
+/// candidates are exactly the anchor starts.
+pub struct Pairs {
+    first: Box<[u64; 1024]>,
+    second: Box<[u64; 1024]>,
+}
+
+/// How far after a match the pair walk replaces the Teddy search: about where a walk at a few
+/// instructions per byte costs what one Teddy call costs.
+const NEAR: u64 = 64;
+
+impl Pairs {
+    /// For anchors of at least 3 bytes (the Teddy searchers' minimum).
+    fn new(lits: &[Vec<u8>]) -> Self {
+        let mut first = Box::new([0u64; 1024]);
+        let mut second = Box::new([0u64; 1024]);
+        for l in lits {
+            for (bits, k) in [(&mut first, 0), (&mut second, 1)] {
+                let k = usize::from(u16::from_le_bytes([l[k], l[k + 1]]));
+                bits[k / 64] |= 1 << (k % 64);
+            }
+        }
+        Self { first, second }
+    }
+
+    /// The first position in `from..stop` whose first and second pairs are anchors' (the test
+    /// of the second runs only where the first passed); `stop` is at most `hay.len() - 2`.
+    #[inline]
+    fn first(&self, hay: &[u8], from: usize, stop: usize) -> Option<usize> {
+        let has = |bits: &[u64; 1024], p: usize| {
+            let k = usize::from(u16::from_le_bytes([hay[p], hay[p + 1]]));
+            bits[k / 64] >> (k % 64) & 1 != 0
+        };
+        (from..stop).find(|&p| has(&self.first, p) && has(&self.second, p + 1))
+    }
 }
 
 /// Anchors per searcher when they cannot be planned (an anchor shorter than 3 bytes).
@@ -31,7 +76,8 @@ impl Prefilter {
             .map(|group| teddy(group))
             .collect::<Option<Vec<_>>>();
         if let Some(t) = teddy {
-            return Ok(Self::Teddy(t));
+            let pairs = lits.iter().all(|l| l.len() >= 3).then(|| Pairs::new(lits));
+            return Ok(Self::Teddy(t, pairs));
         }
         AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostFirst)
@@ -40,9 +86,9 @@ impl Prefilter {
             .map_err(|e| e.to_string())
     }
 
-    /// The next position at or after `from` where some anchor starts; `base` is `hay[0]`'s
-    /// offset in the stream, `max_anchor` the longest anchor, and `cache` the stream's own
-    /// [`Candidates`].
+    /// The next position at or after `from` where some anchor starts, or (within [`NEAR`] bytes
+    /// after a match noted in `cache`) may start; `base` is `hay[0]`'s offset in the stream,
+    /// `max_anchor` the longest anchor, and `cache` the stream's own [`Candidates`].
     pub fn next(
         &self,
         hay: &[u8],
@@ -51,16 +97,28 @@ impl Prefilter {
         max_anchor: usize,
         cache: &mut Candidates,
     ) -> Option<usize> {
-        let groups = match self {
+        let (groups, pairs) = match self {
             Self::Automaton(ac) => {
                 return ac
                     .find(aho_corasick::Input::new(hay).span(from..hay.len()))
                     .map(|m| m.start())
             }
-            Self::Teddy(groups) => groups,
+            Self::Teddy(groups, pairs) => (groups, pairs),
         };
-        if cache.0.len() != groups.len() {
-            cache.0 = vec![Hit::Unknown; groups.len()];
+        let mut from = from;
+        if let Some(pairs) = pairs.as_ref().filter(|_| base + (from as u64) < cache.near) {
+            // No anchor fits in the last two bytes.
+            let stop = ((cache.near - base) as usize).min(hay.len().saturating_sub(2));
+            if from < stop {
+                if let Some(p) = pairs.first(hay, from, stop) {
+                    return Some(p);
+                }
+                // No anchor starts before `stop`: Teddy takes over there.
+                from = stop;
+            }
+        }
+        if cache.hits.len() != groups.len() {
+            cache.hits = vec![Hit::Unknown; groups.len()];
         }
         let from_abs = base + from as u64;
         let end_abs = base + hay.len() as u64;
@@ -68,7 +126,7 @@ impl Prefilter {
         let mut best: Option<u64> = None;
         // An index loop: `zip` was a call of its own per candidate in builds without LTO.
         for (k, g) in groups.iter().enumerate() {
-            let hit = &mut cache.0[k];
+            let hit = &mut cache.hits[k];
             let search_from = match *hit {
                 Hit::At(a) if a >= from_abs => {
                     best = Some(best.map_or(a, |b| b.min(a)));
@@ -110,9 +168,21 @@ fn teddy(group: &[Vec<u8>]) -> Option<packed::Searcher> {
 }
 
 /// Per stream: where each Teddy group's next candidate is, in absolute stream offsets (the
-/// scanned buffer shifts as it drains; offsets do not).
+/// scanned buffer shifts as it drains; offsets do not), and where the pair walk after the last
+/// match ends.
 #[derive(Debug, Default, Clone)]
-pub struct Candidates(Vec<Hit>);
+pub struct Candidates {
+    hits: Vec<Hit>,
+    near: u64,
+}
+
+impl Candidates {
+    /// A match ended at `end` (absolute): the next candidates up to [`NEAR`] bytes on are
+    /// looked for by the pair walk.
+    pub fn after_match(&mut self, end: u64) {
+        self.near = end + NEAR;
+    }
+}
 
 #[derive(Debug, Default, Clone, Copy)]
 enum Hit {

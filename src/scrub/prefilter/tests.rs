@@ -8,27 +8,47 @@ fn naive(hay: &[u8], from: usize, lits: &[Vec<u8>]) -> Option<usize> {
 }
 
 /// Every candidate, in order, as the body grows to each of `ends` (the cache carries over).
-fn check(lits: &[Vec<u8>], hay: &[u8], ends: &[usize]) {
+/// Candidates in `matches` are treated as matches ending `match_len` bytes on (the stream
+/// notes them): for the next `NEAR` bytes a candidate may also be a position where only an
+/// anchor's first pair is, never later than the next anchor start; elsewhere candidates are
+/// exactly the anchor starts.
+fn check_with(lits: &[Vec<u8>], hay: &[u8], ends: &[usize], matches: &[usize], match_len: usize) {
     let prefilter = Prefilter::new(lits).unwrap();
     let max_anchor = lits.iter().map(Vec::len).max().unwrap();
     let mut cache = Candidates::default();
     let mut from = 0;
+    let mut near = 0;
+    let mut found = 0;
     for &end in ends.iter().chain([&hay.len()]) {
         let view = &hay[..end.max(from).min(hay.len())];
         loop {
             let got = prefilter.next(view, from, 0, max_anchor, &mut cache);
-            assert_eq!(
-                got,
-                naive(view, from, lits),
-                "from {from} in {} bytes",
-                view.len()
-            );
+            let want = naive(view, from, lits);
+            if got != want {
+                let p = got.expect("an anchor start was skipped");
+                let pair_only = lits.iter().any(|l| view[p..].starts_with(&l[..2]));
+                assert!(
+                    p < near && pair_only && want.is_none_or(|w| p < w),
+                    "from {from}: got {got:?}, want {want:?} (near {near}) in {} bytes",
+                    view.len()
+                );
+            }
             match got {
+                Some(p) if matches.contains(&found) && p + match_len <= view.len() => {
+                    from = p + match_len;
+                    near = from + super::NEAR as usize;
+                    cache.after_match(from as u64);
+                }
                 Some(p) => from = p + 1,
                 None => break,
             }
+            found += 1;
         }
     }
+}
+
+fn check(lits: &[Vec<u8>], hay: &[u8], ends: &[usize]) {
+    check_with(lits, hay, ends, &[], 0);
 }
 
 fn default_like_anchors() -> Vec<Vec<u8>> {
@@ -60,6 +80,29 @@ proptest! {
         check(&default_like_anchors(), &hay, &ends);
     }
 
+    /// After matches, the pair walk may add candidates but never skips an anchor start.
+    #[test]
+    fn after_a_match_no_anchor_is_skipped(
+        pieces in proptest::collection::vec(
+            prop_oneof![
+                "[a-zA-Z:/_ .-]{0,40}".prop_map(String::into_bytes),
+                (0usize..10).prop_map(|i| default_like_anchors()[i].clone()),
+                // First pairs without the rest: the walk's false candidates.
+                proptest::sample::select(vec!["gh", "gl", "AK", "be", "ey", ":/"])
+                    .prop_map(|s| s.as_bytes().to_vec()),
+            ],
+            0..40,
+        ),
+        ends in proptest::collection::vec(0usize..600, 0..6),
+        matches in proptest::collection::vec(0usize..30, 0..10),
+        match_len in 1usize..30,
+    ) {
+        let hay: Vec<u8> = pieces.concat();
+        let mut ends = ends;
+        ends.sort_unstable();
+        check_with(&default_like_anchors(), &hay, &ends, &matches, match_len);
+    }
+
     #[test]
     fn planned_searchers_miss_nothing_on_random_anchor_sets(
         lits in proptest::collection::btree_set("[a-dA-D_.-]{3,6}", 1..50),
@@ -67,5 +110,26 @@ proptest! {
     ) {
         let lits: Vec<Vec<u8>> = lits.into_iter().map(String::into_bytes).collect();
         check(&lits, hay.as_bytes(), &[]);
+    }
+}
+
+/// An anchor at every distance from a match's end, inside the pair walk, at its edge and past
+/// it, is the next candidate.
+#[test]
+fn anchors_at_every_distance_after_a_match_are_found() {
+    let lits = default_like_anchors();
+    let prefilter = Prefilter::new(&lits).unwrap();
+    let max_anchor = lits.iter().map(Vec::len).max().unwrap();
+    for gap in 0..super::NEAR as usize + 16 {
+        let hay = format!("zzzghp_{}AKIAzz", "z".repeat(gap));
+        let hay = hay.as_bytes();
+        let mut cache = Candidates::default();
+        assert_eq!(prefilter.next(hay, 0, 0, max_anchor, &mut cache), Some(3));
+        cache.after_match(7);
+        assert_eq!(
+            prefilter.next(hay, 7, 0, max_anchor, &mut cache),
+            Some(7 + gap),
+            "gap {gap}"
+        );
     }
 }
