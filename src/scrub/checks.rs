@@ -148,12 +148,6 @@ static PAIR_TABLE: [u64; 256] = {
     table
 };
 
-/// The parts whose first pair is `(a, b)`, plus [`LONE`] when `a` is `<` or `>`.
-#[inline]
-fn first_pair(a: u8, b: u8) -> u32 {
-    PAIR_TABLE[usize::from(a)] as u32 & (PAIR_TABLE[usize::from(b)] >> 32) as u32
-}
-
 /// ASCII-lower-cases the 8 bytes of `x` at once (other bytes unchanged), so that [`part_at`]
 /// compares a part's first 8 bytes as one word.
 fn lower8(x: u64) -> u64 {
@@ -190,32 +184,18 @@ fn has_placeholder_part(t: &[u8]) -> bool {
     let Some((&first, rest)) = t.split_first() else {
         return false;
     };
-    // Which parts have their first pair somewhere in `t`: no branch per byte, and eight bytes
-    // per loop iteration (a byte-by-byte iterator cost as much again in loop overhead).
+    // Per byte, which parts have their first pair here: one table load, and a branch that is
+    // almost never taken in a random token (a part's first pair: compare the part there).
     let mut prev = PAIR_TABLE[usize::from(first)] as u32;
-    let mut found = 0;
-    let mut step = |b: u8| {
+    for (j, &b) in rest.iter().enumerate() {
         let e = PAIR_TABLE[usize::from(b)];
-        found |= prev & (e >> 32) as u32;
-        prev = e as u32;
-    };
-    let mut words = rest.chunks_exact(8);
-    for w in &mut words {
-        let w = u64::from_le_bytes(w.try_into().unwrap_or_default());
-        for j in 0..8 {
-            step((w >> (8 * j)) as u8);
+        let here = prev & (e >> 32) as u32;
+        if here != 0 && (here & LONE != 0 || part_at(t, j)) {
+            return true;
         }
+        prev = e as u32;
     }
-    words.remainder().iter().for_each(|&b| step(b));
-    found |= prev & LONE;
-    if found & LONE != 0 {
-        return true;
-    }
-    // Rare in a random token: some part's first pair occurs; compare those parts there.
-    found != 0
-        && t.windows(2)
-            .enumerate()
-            .any(|(j, w)| first_pair(w[0], w[1]) & found != 0 && part_at(t, j))
+    prev & LONE != 0
 }
 
 // `part_at` and `PAIR_TABLE` keep one bit per part, and `PAIR_TABLE` one more for `LONE`.

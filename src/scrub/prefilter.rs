@@ -53,11 +53,15 @@ impl Pairs {
     /// of the second runs only where the first passed); `stop` is at most `hay.len() - 2`.
     #[inline]
     fn first(&self, hay: &[u8], from: usize, stop: usize) -> Option<usize> {
-        let has = |bits: &[u64; 1024], p: usize| {
-            let k = usize::from(u16::from_le_bytes([hay[p], hay[p + 1]]));
+        let has = |bits: &[u64; 1024], a: u8, b: u8| {
+            let k = usize::from(u16::from_le_bytes([a, b]));
             bits[k / 64] >> (k % 64) & 1 != 0
         };
-        (from..stop).find(|&p| has(&self.first, p) && has(&self.second, p + 1))
+        // `windows` rather than indexing: no bounds check per byte.
+        hay[from..stop + 2]
+            .windows(3)
+            .position(|w| has(&self.first, w[0], w[1]) && has(&self.second, w[1], w[2]))
+            .map(|i| from + i)
     }
 }
 

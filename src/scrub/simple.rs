@@ -122,26 +122,23 @@ fn set_of(class: &Class) -> Option<Set> {
 /// without a loop; byte by byte only for the last few bytes.
 #[inline]
 fn run(set: &[bool; 256], hay: &[u8]) -> usize {
+    let mut blocks = hay.chunks_exact(8);
     let mut n = 0;
-    while let Some(&[a, b, c, d, e, f, g, h]) = hay.get(n..n + 8) {
-        let bit = |x: u8, j: u32| u32::from(set[x as usize]) << j;
-        let inside = bit(a, 0)
-            | bit(b, 1)
-            | bit(c, 2)
-            | bit(d, 3)
-            | bit(e, 4)
-            | bit(f, 5)
-            | bit(g, 6)
-            | bit(h, 7);
+    for c in &mut blocks {
+        let inside = c
+            .iter()
+            .enumerate()
+            .fold(0u32, |m, (j, &b)| m | u32::from(set[b as usize]) << j);
         if inside != 0xff {
             return n + inside.trailing_ones() as usize;
         }
         n += 8;
     }
-    while n < hay.len() && set[hay[n] as usize] {
-        n += 1;
-    }
-    n
+    n + blocks
+        .remainder()
+        .iter()
+        .take_while(|&&b| set[b as usize])
+        .count()
 }
 
 /// The byte a one-byte class stands for when it is that byte in both ASCII cases (`[bB]`, or
