@@ -25,12 +25,14 @@ fn repeat_to(size: usize, mut piece: impl FnMut(usize) -> String) -> Vec<u8> {
 }
 
 fn json_api() -> Vec<u8> {
-    repeat_to(SIZE, |i| {
-        format!(
-            r#"{{"id":"ch_3MmlLrLkdIwHu7ix{i:06}","object":"charge","amount":{},"currency":"usd","customer":"cus_NffrFeUfNV2Hib","description":"Order #{i}, see https://example.com/orders/{i}","status":"succeeded","created":1679090539,"metadata":{{"sku":"A-{i}","uuid":"6f1c2a9e-0b7d-4c3e-9a51-2f8e7d6c5b4a"}},"paid":true}},"#,
-            i * 7
-        )
-    })
+    repeat_to(SIZE, json_record)
+}
+
+fn json_record(i: usize) -> String {
+    format!(
+        r#"{{"id":"ch_3MmlLrLkdIwHu7ix{i:06}","object":"charge","amount":{},"currency":"usd","customer":"cus_NffrFeUfNV2Hib","description":"Order #{i}, see https://example.com/orders/{i}","status":"succeeded","created":1679090539,"metadata":{{"sku":"A-{i}","uuid":"6f1c2a9e-0b7d-4c3e-9a51-2f8e7d6c5b4a"}},"paid":true}},"#,
+        i * 7
+    )
 }
 
 fn html() -> Vec<u8> {
@@ -47,6 +49,18 @@ fn logs() -> Vec<u8> {
             "2026-11-28T12:59:{:02}.365Z INFO request_id=01a2223d{i:08} method=GET path=/v1/items/{i} status=200 latency_ms=3.{i} sha=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n",
             i % 60
         )
+    })
+}
+
+/// Clean JSON records with a dense-body record after every second one (a secret every ~700
+/// bytes): between clean and dense, where the next secret is usually out of a match's reach.
+fn medium() -> Vec<u8> {
+    repeat_to(SIZE, |i| {
+        if i % 3 == 2 {
+            dense_record(i / 3)
+        } else {
+            json_record(i)
+        }
     })
 }
 
@@ -193,12 +207,13 @@ fn one(spec: &str) {
         "html" => html(),
         "logs" => logs(),
         "dense" => dense(),
+        "medium" => medium(),
         _ => match name.strip_prefix("dense") {
             Some(k) if k.len() == 1 && (b'0'..=b'5').contains(&k.as_bytes()[0]) => {
                 dense_kind(usize::from(k.as_bytes()[0] - b'0'))
             }
             _ => panic!(
-                "SCRUB_BENCH_ONE: unknown body {name:?} (json, html, logs, dense, dense0-dense5)"
+                "SCRUB_BENCH_ONE: unknown body {name:?} (json, html, logs, dense, medium, dense0-dense5)"
             ),
         },
     };

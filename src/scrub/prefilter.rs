@@ -178,13 +178,22 @@ fn teddy(group: &[Vec<u8>]) -> Option<packed::Searcher> {
 pub struct Candidates {
     hits: Vec<Hit>,
     near: u64,
+    /// Where the previous match ended.
+    last_end: u64,
 }
 
 impl Candidates {
-    /// A match ended at `end` (absolute): the next candidates up to [`NEAR`] bytes on are
-    /// looked for by the pair walk.
-    pub fn after_match(&mut self, end: u64) {
-        self.near = end + NEAR;
+    /// A match found at candidate `at` ended at `end` (absolute). When this candidate came
+    /// soon after the previous match, the next one likely will too, and the next [`NEAR`] bytes
+    /// are walked; otherwise (secrets hundreds of bytes apart) a walk would only add its cost to
+    /// the Teddy call that follows it.
+    pub fn after_match(&mut self, at: u64, end: u64) {
+        self.near = if at.saturating_sub(self.last_end) < NEAR {
+            end + NEAR
+        } else {
+            0
+        };
+        self.last_end = end;
     }
 }
 

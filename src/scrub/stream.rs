@@ -381,7 +381,7 @@ impl State {
                         silent: false,
                     });
                     self.pat_scan = self.base + e as u64;
-                    self.cands.after_match(self.pat_scan);
+                    self.cands.after_match(abs, self.pat_scan);
                 }
                 Verdict::NoMatch => self.pat_scan = abs + 1,
                 Verdict::NeedMore => {

@@ -18,6 +18,7 @@ fn check_with(lits: &[Vec<u8>], hay: &[u8], ends: &[usize], matches: &[usize], m
     let mut cache = Candidates::default();
     let mut from = 0;
     let mut near = 0;
+    let mut last_end = 0;
     let mut found = 0;
     for &end in ends.iter().chain([&hay.len()]) {
         let view = &hay[..end.max(from).min(hay.len())];
@@ -35,9 +36,15 @@ fn check_with(lits: &[Vec<u8>], hay: &[u8], ends: &[usize], matches: &[usize], m
             }
             match got {
                 Some(p) if matches.contains(&found) && p + match_len <= view.len() => {
+                    // The walk runs only after a match that came soon after the previous one.
+                    near = if p - last_end < super::NEAR as usize {
+                        p + match_len + super::NEAR as usize
+                    } else {
+                        0
+                    };
                     from = p + match_len;
-                    near = from + super::NEAR as usize;
-                    cache.after_match(from as u64);
+                    last_end = from;
+                    cache.after_match(p as u64, from as u64);
                 }
                 Some(p) => from = p + 1,
                 None => break,
@@ -125,11 +132,43 @@ fn anchors_at_every_distance_after_a_match_are_found() {
         let hay = hay.as_bytes();
         let mut cache = Candidates::default();
         assert_eq!(prefilter.next(hay, 0, 0, max_anchor, &mut cache), Some(3));
-        cache.after_match(7);
+        cache.after_match(3, 7);
         assert_eq!(
             prefilter.next(hay, 7, 0, max_anchor, &mut cache),
             Some(7 + gap),
             "gap {gap}"
         );
     }
+}
+
+/// After a match far from the previous one the walk stays off: candidates are exactly the
+/// anchor starts (`ghpz` has an anchor's first and second pairs but is not one); after a match
+/// close to the previous one, the walk reports such a position too.
+#[test]
+fn the_walk_follows_only_matches_close_to_the_previous_one() {
+    let lits = default_like_anchors();
+    let prefilter = Prefilter::new(&lits).unwrap();
+    let max_anchor = lits.iter().map(Vec::len).max().unwrap();
+    let hay = format!(
+        "{}ghp_zzghpzAKIAzzghpzAKIA{}",
+        "z".repeat(100),
+        "z".repeat(20)
+    );
+    let hay = hay.as_bytes();
+    let mut cache = Candidates::default();
+    assert_eq!(prefilter.next(hay, 0, 0, max_anchor, &mut cache), Some(100));
+    cache.after_match(100, 104);
+    assert_eq!(
+        prefilter.next(hay, 104, 0, max_anchor, &mut cache),
+        Some(110)
+    );
+    cache.after_match(110, 114);
+    assert_eq!(
+        prefilter.next(hay, 114, 0, max_anchor, &mut cache),
+        Some(116)
+    );
+    assert_eq!(
+        prefilter.next(hay, 117, 0, max_anchor, &mut cache),
+        Some(120)
+    );
 }
