@@ -1,5 +1,6 @@
 //! The literal prefilter: where any rule's anchor occurs, so that verification runs only
-//! there. Its speed is the speed of scrubbing a clean body.
+//! there. Its speed is the speed of scrubbing a clean body; on a body dense with secrets, a
+//! pair walk after each match ([`Pairs`]) saves the Teddy call per secret.
 
 use aho_corasick::{packed, AhoCorasick, AhoCorasickBuilder, MatchKind};
 
@@ -22,10 +23,11 @@ pub enum Prefilter {
 ///
 /// Right after a match, the next candidate is often a few dozen bytes away (a body dense with
 /// secrets), where a Teddy call costs more in setup and verification than a scalar walk over
-/// those bytes. So for [`NEAR`] bytes after a match, positions whose first pair and second pair
-/// (bytes 0-1 and 1-2) are those of some anchors are candidates: a superset of the anchor
-/// starts, which verification (an exact anchor comparison first) sorts out. Elsewhere the
-/// candidates are exactly the anchor starts.
+/// those bytes. So for [`NEAR`] bytes after a match that came soon after the previous one (see
+/// [`Candidates::after_match`]), positions whose first pair and second pair (bytes 0-1 and 1-2)
+/// are those of some anchors are candidates: a superset of the anchor starts, which
+/// verification (an exact anchor comparison first) sorts out. Elsewhere the candidates are
+/// exactly the anchor starts.
 pub struct Pairs {
     first: Box<[u64; 1024]>,
     second: Box<[u64; 1024]>,
