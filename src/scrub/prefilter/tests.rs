@@ -67,46 +67,45 @@ fn default_like_anchors() -> Vec<Vec<u8>> {
     .collect()
 }
 
+/// Text, default-like anchors, and anchors' first pairs alone (the pair walk's false
+/// candidates), concatenated.
+fn body() -> impl Strategy<Value = Vec<u8>> {
+    proptest::collection::vec(
+        prop_oneof![
+            "[a-zA-Z:/_ .-]{0,40}".prop_map(String::into_bytes),
+            (0usize..10).prop_map(|i| default_like_anchors()[i].clone()),
+            proptest::sample::select(vec!["gh", "gl", "AK", "be", "ey", ":/"])
+                .prop_map(|s| s.as_bytes().to_vec()),
+        ],
+        0..40,
+    )
+    .prop_map(|pieces| pieces.concat())
+}
+
+/// Where the body grows to, in order.
+fn ends() -> impl Strategy<Value = Vec<usize>> {
+    proptest::collection::vec(0usize..600, 0..6).prop_map(|mut ends| {
+        ends.sort_unstable();
+        ends
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
     #[test]
-    fn candidates_are_exactly_the_anchor_starts(
-        pieces in proptest::collection::vec(
-            prop_oneof![
-                "[a-zA-Z:/_ .-]{0,40}".prop_map(String::into_bytes),
-                (0usize..10).prop_map(|i| default_like_anchors()[i].clone()),
-            ],
-            0..40,
-        ),
-        ends in proptest::collection::vec(0usize..600, 0..6),
-    ) {
-        let hay: Vec<u8> = pieces.concat();
-        let mut ends = ends;
-        ends.sort_unstable();
+    fn candidates_are_exactly_the_anchor_starts(hay in body(), ends in ends()) {
         check(&default_like_anchors(), &hay, &ends);
     }
 
     /// After matches, the pair walk may add candidates but never skips an anchor start.
     #[test]
     fn after_a_match_no_anchor_is_skipped(
-        pieces in proptest::collection::vec(
-            prop_oneof![
-                "[a-zA-Z:/_ .-]{0,40}".prop_map(String::into_bytes),
-                (0usize..10).prop_map(|i| default_like_anchors()[i].clone()),
-                // First pairs without the rest: the walk's false candidates.
-                proptest::sample::select(vec!["gh", "gl", "AK", "be", "ey", ":/"])
-                    .prop_map(|s| s.as_bytes().to_vec()),
-            ],
-            0..40,
-        ),
-        ends in proptest::collection::vec(0usize..600, 0..6),
+        hay in body(),
+        ends in ends(),
         matches in proptest::collection::vec(0usize..30, 0..10),
         match_len in 1usize..30,
     ) {
-        let hay: Vec<u8> = pieces.concat();
-        let mut ends = ends;
-        ends.sort_unstable();
         check_with(&default_like_anchors(), &hay, &ends, &matches, match_len);
     }
 
