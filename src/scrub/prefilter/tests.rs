@@ -7,14 +7,21 @@ fn naive(hay: &[u8], from: usize, lits: &[Vec<u8>]) -> Option<usize> {
     (from..hay.len()).find(|&p| lits.iter().any(|l| hay[p..].starts_with(l)))
 }
 
+/// The prefilter over `lits` as a function of (body, from, cache), with the stream starting at
+/// the body's first byte.
+fn searcher(lits: &[Vec<u8>]) -> impl Fn(&[u8], usize, &mut Candidates) -> Option<usize> {
+    let prefilter = Prefilter::new(lits).unwrap();
+    let max_anchor = lits.iter().map(Vec::len).max().unwrap();
+    move |hay, from, cache| prefilter.next(hay, from, 0, max_anchor, cache)
+}
+
 /// Every candidate, in order, as the body grows to each of `ends` (the cache carries over).
 /// Candidates in `matches` are treated as matches ending `match_len` bytes on (the stream
 /// notes them): for the next `NEAR` bytes a candidate may also be a position where only an
 /// anchor's first pair is, never later than the next anchor start; elsewhere candidates are
 /// exactly the anchor starts.
 fn check_with(lits: &[Vec<u8>], hay: &[u8], ends: &[usize], matches: &[usize], match_len: usize) {
-    let prefilter = Prefilter::new(lits).unwrap();
-    let max_anchor = lits.iter().map(Vec::len).max().unwrap();
+    let next = searcher(lits);
     let mut cache = Candidates::default();
     let mut from = 0;
     let mut near = 0;
@@ -23,7 +30,7 @@ fn check_with(lits: &[Vec<u8>], hay: &[u8], ends: &[usize], matches: &[usize], m
     for &end in ends.iter().chain([&hay.len()]) {
         let view = &hay[..end.max(from).min(hay.len())];
         loop {
-            let got = prefilter.next(view, from, 0, max_anchor, &mut cache);
+            let got = next(view, from, &mut cache);
             let want = naive(view, from, lits);
             if got != want {
                 let p = got.expect("an anchor start was skipped");
@@ -123,20 +130,14 @@ proptest! {
 /// it, is the next candidate.
 #[test]
 fn anchors_at_every_distance_after_a_match_are_found() {
-    let lits = default_like_anchors();
-    let prefilter = Prefilter::new(&lits).unwrap();
-    let max_anchor = lits.iter().map(Vec::len).max().unwrap();
+    let next = searcher(&default_like_anchors());
     for gap in 0..super::NEAR as usize + 16 {
         let hay = format!("zzzghp_{}AKIAzz", "z".repeat(gap));
         let hay = hay.as_bytes();
         let mut cache = Candidates::default();
-        assert_eq!(prefilter.next(hay, 0, 0, max_anchor, &mut cache), Some(3));
+        assert_eq!(next(hay, 0, &mut cache), Some(3));
         cache.after_match(3, 7);
-        assert_eq!(
-            prefilter.next(hay, 7, 0, max_anchor, &mut cache),
-            Some(7 + gap),
-            "gap {gap}"
-        );
+        assert_eq!(next(hay, 7, &mut cache), Some(7 + gap), "gap {gap}");
     }
 }
 
@@ -145,9 +146,7 @@ fn anchors_at_every_distance_after_a_match_are_found() {
 /// close to the previous one, the walk reports such a position too.
 #[test]
 fn the_walk_follows_only_matches_close_to_the_previous_one() {
-    let lits = default_like_anchors();
-    let prefilter = Prefilter::new(&lits).unwrap();
-    let max_anchor = lits.iter().map(Vec::len).max().unwrap();
+    let next = searcher(&default_like_anchors());
     let hay = format!(
         "{}ghp_zzghpzAKIAzzghpzAKIA{}",
         "z".repeat(100),
@@ -155,19 +154,10 @@ fn the_walk_follows_only_matches_close_to_the_previous_one() {
     );
     let hay = hay.as_bytes();
     let mut cache = Candidates::default();
-    assert_eq!(prefilter.next(hay, 0, 0, max_anchor, &mut cache), Some(100));
+    assert_eq!(next(hay, 0, &mut cache), Some(100));
     cache.after_match(100, 104);
-    assert_eq!(
-        prefilter.next(hay, 104, 0, max_anchor, &mut cache),
-        Some(110)
-    );
+    assert_eq!(next(hay, 104, &mut cache), Some(110));
     cache.after_match(110, 114);
-    assert_eq!(
-        prefilter.next(hay, 114, 0, max_anchor, &mut cache),
-        Some(116)
-    );
-    assert_eq!(
-        prefilter.next(hay, 117, 0, max_anchor, &mut cache),
-        Some(120)
-    );
+    assert_eq!(next(hay, 114, &mut cache), Some(116));
+    assert_eq!(next(hay, 117, &mut cache), Some(120));
 }
