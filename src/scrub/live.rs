@@ -112,9 +112,9 @@ fn tail_slot(tail_q: u64, log2: u8) -> usize {
 
 #[inline]
 fn qgram(b: &[u8], at: usize) -> u64 {
-    let mut w = [0u8; Q];
-    w.copy_from_slice(&b[at..at + Q]);
-    u64::from_le_bytes(w)
+    // A fixed-size read: `copy_from_slice` into an array was a `memcpy` call per q-gram in
+    // builds without LTO.
+    u64::from_le_bytes(*b[at..].first_chunk::<Q>().expect("a whole q-gram at `at`"))
 }
 
 impl LiveSet {

@@ -18,7 +18,7 @@ use bytes::Bytes;
 pub use super::counts::Counts;
 use super::counts::Tally;
 use super::live::LiveSet;
-use super::patterns::{Caches, PatternSet, Verdict, HARD_CAP, LOOK_BEHIND};
+use super::patterns::{append_short, Caches, Label, PatternSet, Verdict, HARD_CAP, LOOK_BEHIND};
 use super::prefilter::Candidates;
 use super::sse::{Sink, SseView};
 
@@ -112,7 +112,7 @@ pub struct Scanner {
     /// Redact `Set-Cookie` values whole (see `headers`).
     pub redact_cookies: bool,
     live_kind: Arc<str>,
-    live_label: Box<[u8]>,
+    live_label: Arc<Label>,
 }
 
 impl Scanner {
@@ -123,7 +123,7 @@ impl Scanner {
             style,
             redact_cookies: true,
             live_kind: Arc::from(LIVE_KIND),
-            live_label: super::patterns::redaction_label(LIVE_KIND),
+            live_label: Arc::new(Label::new(LIVE_KIND)),
         }
     }
 
@@ -150,7 +150,7 @@ impl Scanner {
     ) {
         let rules = self.patterns.rules();
         let (slot, label, keep) = match iv.rule {
-            None => (rules.len(), &self.live_label, 0),
+            None => (rules.len(), &*self.live_label, 0),
             Some(r) => {
                 let rule = &rules[r as usize];
                 (r as usize, &rule.label, rule.keep)
@@ -159,7 +159,7 @@ impl Scanner {
         if self.style == Replacement::KeepPrefix && keep > 0 {
             out.extend_from_slice(&original[..keep.min(original.len())]);
         }
-        out.extend_from_slice(label);
+        label.write(out);
         tally.add(slot);
     }
 }
@@ -270,7 +270,8 @@ impl State {
                 // An interval not known yet could still start inside this one.
                 break;
             }
-            out.extend_from_slice(&self.buf[self.rel(self.emitted)..self.rel(start)]);
+            let clear = self.rel(self.emitted);
+            append_short(out, &self.buf[clear..], self.rel(start) - clear);
             if !silent {
                 let merged = Interval {
                     start,
