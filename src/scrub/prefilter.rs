@@ -28,9 +28,17 @@ pub enum Prefilter {
 /// are those of some anchors are candidates: a superset of the anchor starts, which
 /// verification (an exact anchor comparison first) sorts out. Elsewhere the candidates are
 /// exactly the anchor starts.
+///
+/// The walk looks at every other position only: an anchor (3 bytes or more) at `p` has its
+/// first pair at `p` or its second pair at `p + 1`, and one of the two is at an even distance
+/// from where the walk began. So a walk over pairs `j, j + 2, ...` against the union of first
+/// and second pairs (`either`) misses no anchor, and tests `j - 1` and `j` exactly where the
+/// union has the pair: half the steps of a walk over every position, at a few more tests where
+/// the union has a pair that neither exact test confirms.
 pub struct Pairs {
     first: Box<[u64; 1024]>,
     second: Box<[u64; 1024]>,
+    either: Box<[u64; 1024]>,
 }
 
 /// How far after a match the pair walk replaces the Teddy search: about where a walk at a few
@@ -42,13 +50,22 @@ impl Pairs {
     fn new(lits: &[Vec<u8>]) -> Self {
         let mut first = Box::new([0u64; 1024]);
         let mut second = Box::new([0u64; 1024]);
+        let mut either = Box::new([0u64; 1024]);
+        let set = |bits: &mut [u64; 1024], a: u8, b: u8| {
+            let k = usize::from(u16::from_le_bytes([a, b]));
+            bits[k / 64] |= 1 << (k % 64);
+        };
         for l in lits {
-            for (bits, k) in [(&mut first, 0), (&mut second, 1)] {
-                let k = usize::from(u16::from_le_bytes([l[k], l[k + 1]]));
-                bits[k / 64] |= 1 << (k % 64);
-            }
+            set(&mut first, l[0], l[1]);
+            set(&mut second, l[1], l[2]);
+            set(&mut either, l[0], l[1]);
+            set(&mut either, l[1], l[2]);
         }
-        Self { first, second }
+        Self {
+            first,
+            second,
+            either,
+        }
     }
 
     /// The first position in `from..stop` whose first and second pairs are anchors' (the test
@@ -59,11 +76,23 @@ impl Pairs {
             let k = usize::from(u16::from_le_bytes([a, b]));
             bits[k / 64] >> (k % 64) & 1 != 0
         };
-        // `windows` rather than indexing: no bounds check per byte.
-        hay[from..stop + 2]
-            .windows(3)
-            .position(|w| has(&self.first, w[0], w[1]) && has(&self.second, w[1], w[2]))
-            .map(|i| from + i)
+        let exact = |p: usize| {
+            has(&self.first, hay[p], hay[p + 1]) && has(&self.second, hay[p + 1], hay[p + 2])
+        };
+        // The pairs at `from`, `from + 2`, ..., up to the one at `stop` or `stop - 1`; `p` is
+        // never `stop` or past it, and `p + 2 <= stop + 1 < hay.len()`.
+        for (i, pair) in hay[from..stop + 2].chunks_exact(2).enumerate() {
+            if has(&self.either, pair[0], pair[1]) {
+                let j = from + 2 * i;
+                if j > from && exact(j - 1) {
+                    return Some(j - 1);
+                }
+                if j < stop && exact(j) {
+                    return Some(j);
+                }
+            }
+        }
+        None
     }
 }
 
