@@ -123,29 +123,54 @@ const PLACEHOLDER_PARTS: &[&str] = &[
     "abcdefgh",
 ];
 
-/// `<` or `>` alone (`<your-key>`): a bit of its own in [`PAIR_TABLE`], one past the parts'.
-const LONE: u32 = 1 << 31;
-
-/// Per byte, in either case: in the low half, the parts whose first byte it is (and [`LONE`] for
-/// `<` and `>`); in the high half, the parts whose second byte it is (and [`LONE`] for every
-/// byte). `low(t[j]) & high(t[j + 1])` is then exactly the set of parts whose first pair is at
-/// `j`: one table load per byte, with case folded into the table. This check runs on every
-/// secret found, so its cost per byte is a real share of a secret-dense body's.
-static PAIR_TABLE: [u64; 256] = {
-    let mut table = [(LONE as u64) << 32; 256];
-    table[b'<' as usize] |= LONE as u64;
-    table[b'>' as usize] |= LONE as u64;
+/// The byte pairs at which [`has_placeholder_part`] looks closer, as a bit set over
+/// `u16::from_le_bytes([a, b])` (8 KiB), in every ASCII case: each part's first pair and, for
+/// parts of 3 bytes or more, its second; every pair whose second byte begins a 2-byte part
+/// (`${`, `{{`, `%s`); and every pair holding a `<` or `>` (`<your-key>`, where either alone
+/// makes a placeholder).
+///
+/// The check walks every other pair only. A part at `p` of 3 bytes or more has its first pair
+/// at `p` or its second at `p + 1`, one of them at an even offset; a 2-byte part has its first
+/// pair at `p` or the pair ending in its first byte at `p - 1`. So a part is always within a
+/// byte of a marked pair at an even offset, and the exact comparison runs only there: half the
+/// steps of a walk over every position. This check runs on every secret found, so its cost
+/// per byte is a real share of a secret-dense body's.
+static PLACEHOLDER_PAIRS: [u64; 1024] = {
+    const fn mark(bits: &mut [u64; 1024], a: u8, b: u8) {
+        let k = a as usize | (b as usize) << 8;
+        bits[k / 64] |= 1 << (k % 64);
+    }
+    const fn mark_cases(bits: &mut [u64; 1024], a: u8, b: u8) {
+        mark(bits, a.to_ascii_lowercase(), b.to_ascii_lowercase());
+        mark(bits, a.to_ascii_lowercase(), b.to_ascii_uppercase());
+        mark(bits, a.to_ascii_uppercase(), b.to_ascii_lowercase());
+        mark(bits, a.to_ascii_uppercase(), b.to_ascii_uppercase());
+    }
+    let mut bits = [0u64; 1024];
     let mut i = 0;
     while i < PLACEHOLDER_PARTS.len() {
         let p = PLACEHOLDER_PARTS[i].as_bytes();
-        let (a, b) = (p[0], p[1]);
-        table[a.to_ascii_lowercase() as usize] |= 1 << i;
-        table[a.to_ascii_uppercase() as usize] |= 1 << i;
-        table[b.to_ascii_lowercase() as usize] |= 1 << (32 + i);
-        table[b.to_ascii_uppercase() as usize] |= 1 << (32 + i);
+        mark_cases(&mut bits, p[0], p[1]);
+        if p.len() >= 3 {
+            mark_cases(&mut bits, p[1], p[2]);
+        } else {
+            let mut x = 0;
+            while x < 256 {
+                mark_cases(&mut bits, x as u8, p[0]);
+                x += 1;
+            }
+        }
         i += 1;
     }
-    table
+    let mut x = 0;
+    while x < 256 {
+        mark(&mut bits, x as u8, b'<');
+        mark(&mut bits, x as u8, b'>');
+        mark(&mut bits, b'<', x as u8);
+        mark(&mut bits, b'>', x as u8);
+        x += 1;
+    }
+    bits
 };
 
 /// ASCII-lower-cases the 8 bytes of `x` at once (other bytes unchanged), so that [`part_at`]
@@ -181,25 +206,31 @@ fn word_at(t: &[u8], i: usize) -> u64 {
 }
 
 fn has_placeholder_part(t: &[u8]) -> bool {
-    let Some((&first, rest)) = t.split_first() else {
-        return false;
+    // A `<` or `>` alone, or a part starting at `p`: compared only where some part has its
+    // first pair (most marked pairs at odd offsets are no part's first).
+    let at = |p: usize| {
+        matches!(t[p], b'<' | b'>')
+            || t.get(p + 1).is_some_and(|&b| {
+                PARTS_BY_FIRST[usize::from(t[p])] & PARTS_BY_SECOND[usize::from(b)] != 0
+                    && part_at(t, p)
+            })
     };
-    // Per byte, which parts have their first pair here: one table load, and a branch that is
-    // almost never taken in a random token (a part's first pair: compare the part there).
-    let mut prev = PAIR_TABLE[usize::from(first)] as u32;
-    for (j, &b) in rest.iter().enumerate() {
-        let e = PAIR_TABLE[usize::from(b)];
-        let here = prev & (e >> 32) as u32;
-        if here != 0 && (here & LONE != 0 || part_at(t, j)) {
-            return true;
+    for (i, pair) in t.chunks_exact(2).enumerate() {
+        let k = usize::from(u16::from_le_bytes([pair[0], pair[1]]));
+        // Almost never set in a random token.
+        if PLACEHOLDER_PAIRS[k / 64] >> (k % 64) & 1 != 0 {
+            let j = 2 * i;
+            if (j.saturating_sub(1)..(j + 2).min(t.len())).any(at) {
+                return true;
+            }
         }
-        prev = e as u32;
     }
-    prev & LONE != 0
+    // The last byte of an odd length is in no pair walked.
+    t.len() % 2 == 1 && matches!(t[t.len() - 1], b'<' | b'>')
 }
 
-// `part_at` and `PAIR_TABLE` keep one bit per part, and `PAIR_TABLE` one more for `LONE`.
-const _: () = assert!(PLACEHOLDER_PARTS.len() < 32);
+// `part_at` keeps one bit per part.
+const _: () = assert!(PLACEHOLDER_PARTS.len() <= 32);
 
 /// Each part's first 8 bytes (fewer for a shorter part), lower-cased, as a little-endian word
 /// and the mask of the bytes it has: a hit compares one word per part before any loop.
@@ -219,19 +250,25 @@ static PART_WORDS: [(u64, u64); PLACEHOLDER_PARTS.len()] = {
     words
 };
 
-/// Per lower-cased first byte, the parts that begin with it (one bit per part): a pair hit
-/// compares only those, usually one, instead of every part.
-static PARTS_BY_FIRST: [u32; 256] = {
-    let mut by_first = [0u32; 256];
+/// Per byte, the parts whose byte `k` it is in either ASCII case (one bit per part).
+const fn parts_by_byte(k: usize) -> [u32; 256] {
+    let mut by_byte = [0u32; 256];
     let mut i = 0;
     while i < PLACEHOLDER_PARTS.len() {
-        let b = PLACEHOLDER_PARTS[i].as_bytes()[0].to_ascii_lowercase();
-        by_first[b as usize] |= 1 << i;
-        by_first[b.to_ascii_uppercase() as usize] |= 1 << i;
+        let b = PLACEHOLDER_PARTS[i].as_bytes()[k].to_ascii_lowercase();
+        by_byte[b as usize] |= 1 << i;
+        by_byte[b.to_ascii_uppercase() as usize] |= 1 << i;
         i += 1;
     }
-    by_first
-};
+    by_byte
+}
+
+/// The parts that begin with a byte: a hit compares only those, usually one, instead of every
+/// part.
+static PARTS_BY_FIRST: [u32; 256] = parts_by_byte(0);
+/// The parts whose second byte a byte is: with [`PARTS_BY_FIRST`], whether some part has its
+/// first pair at a position.
+static PARTS_BY_SECOND: [u32; 256] = parts_by_byte(1);
 
 /// Whether a placeholder part starts at `t[at..]` (rare: only where a part's first pair occurs).
 #[cold]
