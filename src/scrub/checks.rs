@@ -211,8 +211,8 @@ fn has_placeholder_part(t: &[u8]) -> bool {
     let at = |p: usize| {
         matches!(t[p], b'<' | b'>')
             || t.get(p + 1).is_some_and(|&b| {
-                PARTS_BY_FIRST[usize::from(t[p])] & PARTS_BY_SECOND[usize::from(b)] != 0
-                    && part_at(t, p)
+                let parts = PARTS_BY_FIRST[usize::from(t[p])] & PARTS_BY_SECOND[usize::from(b)];
+                parts != 0 && part_at(t, p, parts)
             })
     };
     for (i, pair) in t.chunks_exact(2).enumerate() {
@@ -270,12 +270,13 @@ static PARTS_BY_FIRST: [u32; 256] = parts_by_byte(0);
 /// first pair at a position.
 static PARTS_BY_SECOND: [u32; 256] = parts_by_byte(1);
 
-/// Whether a placeholder part starts at `t[at..]` (rare: only where a part's first pair occurs).
+/// Whether one of `parts` (those whose first pair is at `at`) starts at `t[at..]` (rare: only
+/// where a part's first pair occurs).
 #[cold]
-fn part_at(t: &[u8], at: usize) -> bool {
+fn part_at(t: &[u8], at: usize, parts: u32) -> bool {
     let x = lower8(word_at(t, at));
     let rest = &t[at..];
-    let mut hits = PARTS_BY_FIRST[usize::from(t[at])];
+    let mut hits = parts;
     while hits != 0 {
         let k = hits.trailing_zeros() as usize;
         let (word, mask) = PART_WORDS[k];

@@ -44,6 +44,7 @@ pub struct Tally {
 }
 
 impl Tally {
+    #[inline]
     pub(super) fn add(&mut self, slot: usize) {
         if slot >= self.by_slot.len() {
             self.by_slot.resize(slot + 1, 0);

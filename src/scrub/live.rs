@@ -178,6 +178,11 @@ impl LiveSet {
             .collect();
         let mut groups: Vec<Group> = Vec::with_capacity(keys.len());
         let mut tails: Vec<Tail> = Vec::new();
+        // Forms that share a prefix share its q-gram at every offset within it: one group per
+        // offset, all with the same forms and so the same table. Built once, the tables of 1,000
+        // credentials with a common prefix took 6 MiB (every probe a last-level cache miss)
+        // rather than 0.6.
+        let mut tables: HashMap<&[u32], (u8, u16, u32)> = HashMap::default();
         for run in keys.chunk_by(|a, b| a.0 == b.0) {
             let q = run[0].0;
             let mut at = (q.wrapping_mul(HASH_K) >> slot_shift) as usize;
@@ -202,30 +207,33 @@ impl LiveSet {
                     });
                     continue;
                 }
-                let tail = forms
-                    .iter()
-                    .map(|&i| long[i as usize].len())
-                    .min()
-                    .unwrap_or(Q)
-                    - Q;
-                // At least 4 entries (so `table_log2 > 0`), at most half full.
-                let table_log2 = (forms.len() * 2).next_power_of_two().trailing_zeros();
-                let table = tails.len();
-                tails.resize(table + (1 << table_log2), Tail::default());
-                for &i in forms {
-                    let tail_q = qgram(&long[i as usize], tail);
-                    let mut h = tail_slot(tail_q, table_log2 as u8);
-                    while tails[table + h].len != 0 {
-                        h = (h + 1) & ((1 << table_log2) - 1);
+                let (table_log2, tail, table) = *tables.entry(forms).or_insert_with(|| {
+                    let tail = forms
+                        .iter()
+                        .map(|&i| long[i as usize].len())
+                        .min()
+                        .unwrap_or(Q)
+                        - Q;
+                    // At least 4 entries (so `table_log2 > 0`), at most half full.
+                    let table_log2 = (forms.len() * 2).next_power_of_two().trailing_zeros();
+                    let table = tails.len();
+                    tails.resize(table + (1 << table_log2), Tail::default());
+                    for &i in forms {
+                        let tail_q = qgram(&long[i as usize], tail);
+                        let mut h = tail_slot(tail_q, table_log2 as u8);
+                        while tails[table + h].len != 0 {
+                            h = (h + 1) & ((1 << table_log2) - 1);
+                        }
+                        let (start, len) = spans[i as usize];
+                        tails[table + h] = Tail { tail_q, start, len };
                     }
-                    let (start, len) = spans[i as usize];
-                    tails[table + h] = Tail { tail_q, start, len };
-                }
+                    (table_log2 as u8, tail as u16, table as u32)
+                });
                 groups.push(Group {
                     off: key.1,
-                    table_log2: table_log2 as u8,
-                    tail: tail as u16,
-                    start: table as u32,
+                    table_log2,
+                    tail,
+                    start: table,
                     len: 0,
                 });
             }

@@ -181,6 +181,8 @@ pub(super) struct State {
     live_scan: u64,
     live_pos: u64,
     pub pending: Vec<Interval>,
+    /// Reused by the live stream for the occurrences of one call.
+    occ: Vec<(usize, usize)>,
     /// The prefilter's next hits in this stream.
     cands: Candidates,
     /// Reused by `merge_runs`.
@@ -403,7 +405,8 @@ impl State {
         }
         let from_abs = self.live_scan.max(self.live_pos).max(self.emitted);
         let from = self.rel(from_abs);
-        let mut occ = Vec::new();
+        let mut occ = std::mem::take(&mut self.occ);
+        occ.clear();
         live.occurrences(&self.buf, from, self.base, &mut occ);
         let frontier = if eof {
             NEVER
@@ -414,7 +417,7 @@ impl State {
             end.saturating_sub(live.max_len() as u64 - 1).max(from_abs)
         };
         occ.sort_by_key(|&(s, e)| (s, std::cmp::Reverse(e)));
-        for (s, e) in occ {
+        for &(s, e) in &occ {
             let (s, e) = (self.base + s as u64, self.base + e as u64);
             if s < self.live_pos || s >= frontier {
                 continue;
@@ -427,6 +430,7 @@ impl State {
             });
             self.live_pos = e;
         }
+        self.occ = occ;
         self.live_scan = if eof { end } else { frontier };
         frontier
     }

@@ -61,3 +61,24 @@ proptest! {
         prop_assert_eq!(got, naive(&forms, &hay, from));
     }
 }
+
+/// A thousand credentials with a common prefix: the groups of that prefix's q-grams, one per
+/// offset, hold the same forms and share one tail table (6 MiB when each had its own, where
+/// every probe missed the cache), and every credential is still found in every form.
+#[test]
+fn forms_sharing_a_prefix_share_their_tail_tables() {
+    let values: Vec<String> = (0..1000)
+        .map(|i| format!("live-credential-{i:04}-Zq9x"))
+        .collect();
+    let set = LiveSet::new(values.iter().flat_map(|v| super::encoded_forms(v)));
+    let bytes = set.tails.len() * std::mem::size_of::<super::Tail>();
+    assert!(bytes < 2 << 20, "tail tables take {bytes} bytes");
+    for v in values.iter().step_by(97) {
+        for form in super::encoded_forms(v) {
+            let hay = [b"x=".as_slice(), &form, b";"].concat();
+            let mut out = Vec::new();
+            set.occurrences(&hay, 0, 0, &mut out);
+            assert!(out.contains(&(2, 2 + form.len())), "{v}");
+        }
+    }
+}
