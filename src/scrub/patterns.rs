@@ -16,7 +16,7 @@ use super::pem::pem;
 use super::prefilter::{Candidates, Prefilter};
 use super::rules::{RuleDef, Verify};
 use super::simple::{Literal, Skip};
-use super::verifier::{compile_regex, literal_prefix, Verifier};
+use super::verifier::{compile_regex, literal_prefix, RegexVerifier, Verifier};
 
 pub use super::verifier::Caches;
 
@@ -41,6 +41,8 @@ pub struct Rule {
     context: bool,
     /// A `key: value` rule: no verdict is possible unless the key is followed by `=`, `:` or `>`.
     assignment: bool,
+    /// A keyword rule's regex for values longer than `verifier` takes (see `long_value`).
+    long: Option<RegexVerifier>,
 }
 
 impl std::fmt::Debug for Rule {
@@ -153,13 +155,19 @@ impl PatternSet {
         let mut standalone: Vec<bool> = Vec::new();
         for def in rules {
             let idx = compiled.len() as u16;
-            let (verifier, window) = match def.verify {
+            let compile = |re| compile_regex(re).map_err(|e| format!("rule {}: {e}", def.kind));
+            let (verifier, window, long) = match def.verify {
                 Verify::Regex(re) => {
-                    let (verifier, max) =
-                        compile_regex(re).map_err(|e| format!("rule {}: {e}", def.kind))?;
-                    (verifier, max + 1)
+                    let (verifier, max) = compile(re)?;
+                    (verifier, max + 1, None)
                 }
-                Verify::PemPrivateKey => (Verifier::Pem, HARD_CAP),
+                Verify::Keyword(re, long) => {
+                    let (verifier, max) = compile(re)?;
+                    let long = RegexVerifier::unbounded(long)
+                        .map_err(|e| format!("rule {}: {e}", def.kind))?;
+                    (verifier, max + 1, Some(long))
+                }
+                Verify::PemPrivateKey => (Verifier::Pem, HARD_CAP, None),
             };
             anchors.extend(def.anchors.iter().map(|a| (a.as_bytes().to_vec(), idx)));
             standalone.push(def.standalone);
@@ -173,6 +181,7 @@ impl PatternSet {
                 window,
                 context: def.pack == "keywords" || matches!(def.kind, "bearer_token" | "cookie"),
                 assignment: def.pack == "keywords" || def.kind == "cookie",
+                long,
             });
         }
         for x in extra {
@@ -196,6 +205,7 @@ impl PatternSet {
                 window: max + 1,
                 context: false,
                 assignment: false,
+                long: None,
             });
         }
         let mut lits: Vec<Vec<u8>> = anchors
@@ -396,11 +406,46 @@ impl PatternSet {
                     return Verdict::NeedMore;
                 }
                 let cache = caches.get(idx as usize, rv);
-                match rv.find(hay, start..end.min(hay.len()), cache) {
-                    Some(span) => self.accept(rule, idx, hay, start, span, check),
-                    None => Verdict::NoMatch,
+                match (rv.find(hay, start..end.min(hay.len()), cache), &rule.long) {
+                    (Some(span), _) => self.accept(rule, idx, hay, start, span, check),
+                    (None, Some(long)) => {
+                        self.long_value(rule, idx, long, hay, start, eof, caches, check)
+                    }
+                    (None, None) => Verdict::NoMatch,
                 }
             }
+        }
+    }
+
+    /// A keyword value longer than the rule's regex takes (over 4 KiB: a long client secret, an
+    /// opaque token), once that regex found nothing with its whole window in view. The value is
+    /// redacted whole when its end is within [`HARD_CAP`] bytes of the key; the verdict waits
+    /// while the value runs to the end of the bytes so far, and a value still going at the cap
+    /// fails the body closed, as a private key block does: a secret is never let through for
+    /// being long.
+    #[allow(clippy::too_many_arguments)]
+    fn long_value(
+        &self,
+        rule: &Rule,
+        idx: u16,
+        long: &RegexVerifier,
+        hay: &[u8],
+        start: usize,
+        eof: bool,
+        caches: &mut Caches,
+        check: bool,
+    ) -> Verdict {
+        // The search ends at the cap: there `$` matches a value that goes on.
+        let cap = hay.len().min(start + HARD_CAP);
+        let cache = caches.get(self.rules.len() + idx as usize, long);
+        match long.find_with_end(&hay[..cap], start..cap, cache) {
+            None => Verdict::NoMatch,
+            // Ended by its own terminator, or by the end of the input.
+            Some((span, end)) if end < cap || (eof && cap == hay.len()) => {
+                self.accept(rule, idx, hay, start, span, check)
+            }
+            Some(_) if cap == start + HARD_CAP => Verdict::Overflow,
+            Some(_) => Verdict::NeedMore,
         }
     }
 

@@ -18,6 +18,9 @@ use super::checks::Check;
 pub enum Verify {
     /// An anchored, bounded regex.
     Regex(&'static str),
+    /// A keyword assignment: the bounded regex for values up to 4 KiB, and the regex for longer
+    /// ones (see `long_assignment!`), tried only where the first finds nothing.
+    Keyword(&'static str, &'static str),
     /// A PEM/OpenSSH/PGP private key block: from `-----BEGIN` to its `-----END` line.
     PemPrivateKey,
 }
@@ -88,6 +91,52 @@ macro_rules! assignment {
             $max,
             "})</)"
         )
+    };
+}
+
+/// The assignment of `assignment!` with a value longer than it takes (at least `$min`, no upper
+/// bound), which may also end where the searched bytes end (`$`): a value over 4 KiB is found
+/// whole once its end is in sight, and one that goes on past the scrub cap is known to. The
+/// alternatives are `assignment!`'s, in its order.
+macro_rules! long_assignment {
+    ($key:literal, $min:literal) => {
+        concat!(
+            "(?i:",
+            $key,
+            r#")(?:(?:\\?["'])?[ \t]{0,4}(?:=>|:|=)[ \t]{0,4}(?:"#,
+            r#""((?:[^"\\\r\n]|\\[^\r\n]){"#,
+            $min,
+            r#",})(?:"|\\?$)|"#,
+            r#"'([^'\r\n]{"#,
+            $min,
+            r#",})(?:'|$)|"#,
+            r#"([^\s"'<>&,;{}\[\]\\]{"#,
+            $min,
+            r#",})(?:[\s"'<>&,;{}\[\]\\]|$))"#,
+            r#"|>([^<\r\n]{"#,
+            $min,
+            r#",})(?:</|<?$))"#
+        )
+    };
+}
+
+/// A keyword rule: `assignment!` for values of `$min` to 4,096 bytes, `long_assignment!` past
+/// that.
+macro_rules! keyword {
+    ($kind:literal, $anchors:expr, $key:literal, $min:literal, $check:expr) => {
+        RuleDef {
+            kind: $kind,
+            pack: "keywords",
+            anchors: $anchors,
+            back: 1,
+            verify: Verify::Keyword(
+                assignment!($key, $min, "4096"),
+                long_assignment!($key, "4097"),
+            ),
+            keep: 0,
+            check: $check,
+            standalone: true,
+        }
     };
 }
 
@@ -474,7 +523,7 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
     ),
     // `password` / `secret` / `api_key` / `token` assignments in JSON, YAML, env files, query
     // strings, XML.
-    keyed(
+    keyword!(
         "password",
         &[
             "assword",
@@ -484,32 +533,30 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
             "assphrase",
             "ASSPHRASE",
         ],
-        1,
-        assignment!("p(?:assword|asswd|assphrase)", "3", "4096"),
-        Check::NotPlaceholder,
+        "p(?:assword|asswd|assphrase)",
+        "3",
+        Check::NotPlaceholder
     ),
-    keyed(
+    keyword!(
         "secret",
         &["ecret", "ECRET"],
-        1,
-        assignment!("secret(?:_?(?:access_?)?key)?", "6", "4096"),
-        Check::NotPlaceholder,
+        "secret(?:_?(?:access_?)?key)?",
+        "6",
+        Check::NotPlaceholder
     ),
-    keyed(
+    keyword!(
         "api_key",
-        &[
-            "pi_key", "piKey", "pi-key", "pikey", "PI_KEY", "PIKEY", "PI-KEY",
-        ],
-        1,
-        assignment!("api[_-]?key", "8", "4096"),
-        Check::NotPlaceholder,
+        &["pi_key", "piKey", "pi-key", "pikey", "PI_KEY", "PIKEY", "PI-KEY",],
+        "api[_-]?key",
+        "8",
+        Check::NotPlaceholder
     ),
-    keyed(
+    keyword!(
         "token",
         &["oken", "OKEN"],
-        1,
-        assignment!("token", "12", "4096"),
-        Check::TokenAssignment,
+        "token",
+        "12",
+        Check::TokenAssignment
     ),
 ];
 

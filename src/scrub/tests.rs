@@ -377,26 +377,86 @@ fn headers_set_cookie_and_location() {
     assert_eq!(s.header_counts.total(), 4);
 }
 
-/// Keyword values up to 4 KiB (a long client secret, an opaque token) are redacted whole, and
-/// the same however the body is cut (the 1 KiB limit before let such values through).
+/// Keyword values of any length up to the cap (a long client secret, an opaque token) are
+/// redacted whole, in every form of assignment, and the same however the body is cut: past
+/// 4 KiB by the keyword rules' second regex (the 4 KiB limit before let such values through).
 #[test]
 fn long_keyword_values_are_redacted_whole() {
     let p = ScrubPolicy::default();
     let set = live(&[]);
-    let value: String = (0..3000)
-        .map(|i| char::from(b"Zx81Kq0PLm3N7vBt2YwR5sAe9uJc4H-_"[i * 7 % 32]))
-        .collect();
-    for key in ["password", "client_secret", "api_key", "access_token"] {
-        let body = format!(r#"{{"{key}": "{value}", "next": 1}}"#);
-        let b = body.as_bytes();
-        let (whole, counts) = run(&p, &set, &[b]);
-        let whole = String::from_utf8(whole).unwrap();
-        assert!(!whole.contains(&value[..64]), "{key}: {whole:.200}");
-        assert!(whole.ends_with(r#"", "next": 1}"#), "{key}: {whole:.200}");
-        assert_eq!(counts.total(), 1, "{key}");
-        for cut in (0..b.len()).step_by(251) {
-            let (out, _) = run(&p, &set, &split_at_cuts(b, [cut]));
-            assert_eq!(String::from_utf8(out).unwrap(), whole, "{key} cut at {cut}");
+    let value = |n: usize| -> String {
+        (0..n)
+            .map(|i| char::from(b"Zx81Kq0PLm3N7vBt2YwR5sAe9uJc4H-_"[i * 7 % 32]))
+            .collect()
+    };
+    for n in [3000, 4097, 9000, 60_000] {
+        let value = value(n);
+        for (key, body) in [
+            (
+                "password",
+                format!(r#"{{"password": "{value}", "next": 1}}"#),
+            ),
+            (
+                "client_secret",
+                format!(r#"{{"client_secret": "{value}", "next": 1}}"#),
+            ),
+            ("api_key", format!("x=1&api_key={value}&next=1")),
+            (
+                "access_token",
+                format!("<r><access_token>{value}</access_token></r>"),
+            ),
+            ("secret", format!("{{'secret': '{value}', 'next': 1}}")),
+        ] {
+            let b = body.as_bytes();
+            let (whole, counts) = run(&p, &set, &[b]);
+            let whole = String::from_utf8(whole).unwrap();
+            assert!(!whole.contains(&value[..64]), "{key} {n}: {whole:.200}");
+            assert!(!whole.contains(&value[n - 64..]), "{key} {n}: {whole:.200}");
+            assert!(whole.len() < 200, "{key} {n}: {whole:.200}");
+            assert_eq!(counts.total(), 1, "{key} {n}");
+            for cut in (0..b.len()).step_by(b.len() / 4 + 1) {
+                let (out, _) = run(&p, &set, &split_at_cuts(b, [cut, cut + 4100]));
+                assert_eq!(
+                    String::from_utf8(out).unwrap(),
+                    whole,
+                    "{key} {n}, cut at {cut}"
+                );
+            }
         }
     }
+}
+
+/// A keyword value still going at the 64 KiB cap fails the body closed, with none of it sent;
+/// one cut off by the end of the body is redacted to the end.
+#[test]
+fn keyword_values_past_the_cap_fail_closed() {
+    let p = ScrubPolicy::default();
+    let mut s = p.scrubber(live(&[]));
+    let mut body = br#"{"password": ""#.to_vec();
+    body.extend(std::iter::repeat_n(b'Q', HARD_CAP + 10));
+    let mut leaked = Vec::new();
+    let mut failed = false;
+    for c in body.chunks(1000) {
+        match s.push(Some(c), false) {
+            Ok(b) => leaked.extend_from_slice(&b.unwrap_or_default()),
+            Err(_) => {
+                failed = true;
+                break;
+            }
+        }
+    }
+    assert!(failed && s.failed());
+    assert!(
+        !leaked.contains(&b'Q'),
+        "no part of the value before failing"
+    );
+
+    let mut body = b"password=".to_vec();
+    body.extend((0..5000).map(|i| b"Qz8Kw3"[i % 6]));
+    let (out, counts) = run(&p, &live(&[]), &split_at_cuts(&body, [2000, 4500]));
+    assert_eq!(
+        String::from_utf8_lossy(&out[..out.len().min(80)]),
+        "password=[REDACTED:password]"
+    );
+    assert_eq!(counts.total(), 1);
 }

@@ -83,6 +83,43 @@ impl RegexVerifier {
     }
 }
 
+impl RegexVerifier {
+    /// A regex with no bound on its match (the long keyword values): no simple matcher, no
+    /// one-pass DFA; the caller bounds the bytes it searches.
+    pub fn unbounded(re: &str) -> Result<Self, String> {
+        let re = meta::Builder::new()
+            .syntax(syntax_config())
+            .configure(meta::Config::new().utf8_empty(false))
+            .build(re)
+            .map_err(|e| e.to_string())?;
+        Ok(Self {
+            re,
+            onepass: None,
+            shape: None,
+        })
+    }
+
+    /// [`RegexVerifier::find`] for a regex without a shape, with where the whole match ends
+    /// (past the secret by its terminator, if any).
+    pub fn find_with_end(
+        &self,
+        hay: &[u8],
+        span: Range<usize>,
+        cache: &mut RuleCache,
+    ) -> Option<(Range<usize>, usize)> {
+        let input = Input::new(hay).span(span).anchored(Anchored::Yes);
+        let m = self.re.search_with(&mut cache.cache, &input)?;
+        let input = input.span(m.start()..m.end());
+        self.re
+            .search_captures_with(&mut cache.cache, &input, &mut cache.caps);
+        let caps = &cache.caps;
+        let secret = (1..caps.group_len())
+            .find_map(|g| caps.get_group(g))
+            .or_else(|| caps.get_group(0))?;
+        Some((secret.range(), m.end()))
+    }
+}
+
 fn syntax_config() -> syntax::Config {
     // Bytes, not UTF-8: bodies may be anything, and ASCII classes are what token formats use.
     syntax::Config::new().unicode(false).utf8(false)
