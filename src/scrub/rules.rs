@@ -62,66 +62,43 @@ const fn rule(
 }
 
 /// A `key: value` / `key=value` / `"key": "value"` / `<Key>value</Key>` assignment whose key
-/// ends with `key`; `$v` is the minimum value length. The regex starts `back` bytes before the
-/// anchor (at the key's first letter).
+/// ends with `key`, its value repeated `$reps` times (`3,4096`), each form's value closed by
+/// `$dq`, `$sq`, `$delim` and `$xml` in turn. The regex starts `back` bytes before the anchor
+/// (at the key's first letter).
 macro_rules! assignment {
-    ($key:literal, $min:literal, $max:literal) => {
+    ($key:literal, $reps:expr, $dq:literal, $sq:literal, $delim:literal, $xml:literal) => {
         concat!(
             "(?i:",
             $key,
             r#")(?:(?:\\?["'])?[ \t]{0,4}(?:=>|:|=)[ \t]{0,4}(?:"#,
             r#""((?:[^"\\\r\n]|\\[^\r\n]){"#,
-            $min,
-            ",",
-            $max,
-            r#"})"|"#,
+            $reps,
+            "})",
+            $dq,
+            "|",
             r#"'([^'\r\n]{"#,
-            $min,
-            ",",
-            $max,
-            r#"})'|"#,
+            $reps,
+            "})",
+            $sq,
+            "|",
             r#"([^\s"'<>&,;{}\[\]\\]{"#,
-            $min,
-            ",",
-            $max,
-            r#"})(?:[\s"'<>&,;{}\[\]\\]|$))"#,
+            $reps,
+            "})",
+            $delim,
+            ")",
             r#"|>([^<\r\n]{"#,
-            $min,
-            ",",
-            $max,
-            "})</)"
+            $reps,
+            "})",
+            $xml,
+            ")"
         )
     };
 }
 
-/// The assignment of `assignment!` with a value longer than it takes (at least `$min`, no upper
-/// bound), which may also end where the searched bytes end (`$`): a value over 4 KiB is found
-/// whole once its end is in sight, and one that goes on past the scrub cap is known to. The
-/// alternatives are `assignment!`'s, in its order.
-macro_rules! long_assignment {
-    ($key:literal, $min:literal) => {
-        concat!(
-            "(?i:",
-            $key,
-            r#")(?:(?:\\?["'])?[ \t]{0,4}(?:=>|:|=)[ \t]{0,4}(?:"#,
-            r#""((?:[^"\\\r\n]|\\[^\r\n]){"#,
-            $min,
-            r#",})(?:"|\\?$)|"#,
-            r#"'([^'\r\n]{"#,
-            $min,
-            r#",})(?:'|$)|"#,
-            r#"([^\s"'<>&,;{}\[\]\\]{"#,
-            $min,
-            r#",})(?:[\s"'<>&,;{}\[\]\\]|$))"#,
-            r#"|>([^<\r\n]{"#,
-            $min,
-            r#",})(?:</|<?$))"#
-        )
-    };
-}
-
-/// A keyword rule: `assignment!` for values of `$min` to 4,096 bytes, `long_assignment!` past
-/// that.
+/// A keyword rule: the assignment with values of `$min` to 4,096 bytes, and the same for
+/// longer ones (4,097 and up, no upper bound), whose end may also be where the searched bytes
+/// end (`$`): a value over 4 KiB is found whole once its end is in sight, and one that goes on
+/// past the scrub cap is known to.
 macro_rules! keyword {
     ($kind:literal, $anchors:expr, $key:literal, $min:literal, $check:expr) => {
         RuleDef {
@@ -130,8 +107,22 @@ macro_rules! keyword {
             anchors: $anchors,
             back: 1,
             verify: Verify::Keyword(
-                assignment!($key, $min, "4096"),
-                long_assignment!($key, "4097"),
+                assignment!(
+                    $key,
+                    concat!($min, ",4096"),
+                    r#"""#,
+                    "'",
+                    r#"(?:[\s"'<>&,;{}\[\]\\]|$)"#,
+                    "</"
+                ),
+                assignment!(
+                    $key,
+                    "4097,",
+                    r#"(?:"|\\?$)"#,
+                    "(?:'|$)",
+                    r#"(?:[\s"'<>&,;{}\[\]\\]|$)"#,
+                    "(?:</|<?$)"
+                ),
             ),
             keep: 0,
             check: $check,

@@ -28,6 +28,19 @@ fn run(policy: &ScrubPolicy, set: &Arc<LiveSet>, chunks: &[&[u8]]) -> (Vec<u8>, 
     (out, s.body_counts.clone())
 }
 
+/// Pushes `body` in 1,000-byte chunks until the scrubber fails: what it sent, and whether it
+/// failed.
+fn push_until_failure(s: &mut StreamScrubber, body: &[u8]) -> (Vec<u8>, bool) {
+    let mut sent = Vec::new();
+    for c in body.chunks(1000) {
+        match s.push(Some(c), false) {
+            Ok(b) => sent.extend_from_slice(&b.unwrap_or_default()),
+            Err(_) => return (sent, true),
+        }
+    }
+    (sent, false)
+}
+
 /// `b` cut at `cuts` (each taken modulo `b.len() + 1`, in any order).
 pub(super) fn split_at_cuts(b: &[u8], cuts: impl IntoIterator<Item = usize>) -> Vec<&[u8]> {
     let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % (b.len() + 1)).collect();
@@ -266,17 +279,7 @@ fn hold_back_is_bounded_and_a_huge_key_block_fails_closed() {
     let mut s = p.scrubber(set);
     let mut body = b"-----BEGIN PRIVATE KEY-----\n".to_vec();
     body.extend(std::iter::repeat_n(b'A', HARD_CAP + 10));
-    let mut leaked = Vec::new();
-    let mut failed = false;
-    for c in body.chunks(1000) {
-        match s.push(Some(c), false) {
-            Ok(b) => leaked.extend_from_slice(&b.unwrap_or_default()),
-            Err(_) => {
-                failed = true;
-                break;
-            }
-        }
-    }
+    let (leaked, failed) = push_until_failure(&mut s, &body);
     assert!(failed && s.failed());
     assert!(
         !leaked.windows(8).any(|w| w == b"AAAAAAAA"),
@@ -434,17 +437,7 @@ fn keyword_values_past_the_cap_fail_closed() {
     let mut s = p.scrubber(live(&[]));
     let mut body = br#"{"password": ""#.to_vec();
     body.extend(std::iter::repeat_n(b'Q', HARD_CAP + 10));
-    let mut leaked = Vec::new();
-    let mut failed = false;
-    for c in body.chunks(1000) {
-        match s.push(Some(c), false) {
-            Ok(b) => leaked.extend_from_slice(&b.unwrap_or_default()),
-            Err(_) => {
-                failed = true;
-                break;
-            }
-        }
-    }
+    let (leaked, failed) = push_until_failure(&mut s, &body);
     assert!(failed && s.failed());
     assert!(
         !leaked.contains(&b'Q'),
