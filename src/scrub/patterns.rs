@@ -14,7 +14,7 @@ use super::assignment::{assignment_value, not_an_assignment};
 use super::checks::{self, Check};
 use super::pem::pem;
 use super::prefilter::{Candidates, Prefilter};
-use super::rules::{RuleDef, Verify};
+use super::rules::{RuleDef, Verify, KEYWORD_VALUE_MAX};
 use super::simple::{Literal, Skip};
 use super::verifier::{compile_regex, literal_prefix, RegexVerifier, Verifier};
 
@@ -440,9 +440,14 @@ impl PatternSet {
         let cache = caches.get(self.rules.len() + idx as usize, long);
         match long.find_with_end(&hay[..cap], start..cap, cache) {
             None => Verdict::NoMatch,
-            // Ended by its own terminator, or by the end of the input.
+            // Ended by its own terminator, or by the end of the input. Not longer than the
+            // bounded regex takes: a value it turned down for its length (too short).
             Some((span, end)) if end < cap || (eof && cap == hay.len()) => {
-                self.accept(rule, idx, hay, start, span, check)
+                if span.len() > KEYWORD_VALUE_MAX {
+                    self.accept(rule, idx, hay, start, span, check)
+                } else {
+                    Verdict::NoMatch
+                }
             }
             Some(_) if cap == start + HARD_CAP => Verdict::Overflow,
             Some(_) => Verdict::NeedMore,

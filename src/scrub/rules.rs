@@ -95,10 +95,15 @@ macro_rules! assignment {
     };
 }
 
-/// A keyword rule: the assignment with values of `$min` to 4,096 bytes, and the same for
-/// longer ones (4,097 and up, no upper bound), whose end may also be where the searched bytes
-/// end (`$`): a value over 4 KiB is found whole once its end is in sight, and one that goes on
-/// past the scrub cap is known to.
+/// A keyword rule: the assignment with values of `$min` to 4,096 bytes, and the same with no
+/// bound on the value, whose end may also be where the searched bytes end (`$`): a value over
+/// 4 KiB is found whole once its end is in sight, and one that goes on past the scrub cap is
+/// known to. The second takes any length (`+`, not `{4097,}`, which compiles to thousands of
+/// states per form and as many per scrubber's regex cache); `long_value` keeps what is longer
+/// than [`KEYWORD_VALUE_MAX`].
+/// The longest keyword value the bounded regex takes (`keyword!`'s `4096`).
+pub const KEYWORD_VALUE_MAX: usize = 4096;
+
 macro_rules! keyword {
     ($kind:literal, $anchors:expr, $key:literal, $min:literal, $check:expr) => {
         RuleDef {
@@ -117,7 +122,7 @@ macro_rules! keyword {
                 ),
                 assignment!(
                     $key,
-                    "4097,",
+                    "1,",
                     r#"(?:"|\\?$)"#,
                     "(?:'|$)",
                     r#"(?:[\s"'<>&,;{}\[\]\\]|$)"#,

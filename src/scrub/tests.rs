@@ -452,4 +452,12 @@ fn keyword_values_past_the_cap_fail_closed() {
         "password=[REDACTED:password]"
     );
     assert_eq!(counts.total(), 1);
+
+    // The unbounded regex takes values of any length; what the bounded one turned down as too
+    // short stays as it is, at the end of the input too.
+    for body in [&b"password=ab"[..], br#"{"password": "ab"}"#, b"token: abc"] {
+        let (out, counts) = run(&p, &live(&[]), &[body]);
+        assert_eq!(out, body);
+        assert_eq!(counts.total(), 0);
+    }
 }
