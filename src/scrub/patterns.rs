@@ -484,7 +484,7 @@ mod tests {
     use super::{append_short, Label, SHORT};
 
     /// Every length around the block size, from sources shorter and longer than a block, after
-    /// output of every alignment: the same bytes as a plain copy.
+    /// zero to two bytes of earlier output: the same bytes as a plain copy.
     #[test]
     fn short_appends_equal_plain_copies() {
         let src: Vec<u8> = (0..=u8::MAX).cycle().take(3 * SHORT).collect();
