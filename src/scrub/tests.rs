@@ -429,6 +429,22 @@ fn long_keyword_values_are_redacted_whole() {
     }
 }
 
+/// The long-value path keeps only values longer than `KEYWORD_VALUE_MAX`, trusting the bounded
+/// regex with the rest: were the two limits to part, values between them would be redacted by
+/// neither.
+#[test]
+fn keyword_rules_bound_their_values_at_keyword_value_max() {
+    let bound = format!(",{}}}", super::rules::KEYWORD_VALUE_MAX);
+    let mut keywords = 0;
+    for r in super::rules::DEFAULT_RULES {
+        if let super::rules::Verify::Keyword(bounded, _) = r.verify {
+            assert_eq!(bounded.matches(&bound).count(), 4, "{}", r.kind);
+            keywords += 1;
+        }
+    }
+    assert_eq!(keywords, 4);
+}
+
 /// A keyword value still going at the 64 KiB cap fails the body closed, with none of it sent;
 /// one cut off by the end of the body is redacted to the end.
 #[test]

@@ -73,17 +73,9 @@ impl RegexVerifier {
                 &mut cache.caps
             }
         };
-        if !caps.is_match() {
-            return None;
-        }
-        (1..caps.group_len())
-            .find_map(|g| caps.get_group(g))
-            .or_else(|| caps.get_group(0))
-            .map(|span| span.range())
+        secret_of(caps)
     }
-}
 
-impl RegexVerifier {
     /// A regex with no bound on its match (the long keyword values): no simple matcher, no
     /// one-pass DFA; the caller bounds the bytes it searches.
     pub fn unbounded(re: &str) -> Result<Self, String> {
@@ -112,12 +104,19 @@ impl RegexVerifier {
         let input = input.span(m.start()..m.end());
         self.re
             .search_captures_with(&mut cache.cache, &input, &mut cache.caps);
-        let caps = &cache.caps;
-        let secret = (1..caps.group_len())
-            .find_map(|g| caps.get_group(g))
-            .or_else(|| caps.get_group(0))?;
-        Some((secret.range(), m.end()))
+        Some((secret_of(&cache.caps)?, m.end()))
     }
+}
+
+/// The secret of a match: the first capture group that took part, else the whole match.
+fn secret_of(caps: &Captures) -> Option<Range<usize>> {
+    if !caps.is_match() {
+        return None;
+    }
+    (1..caps.group_len())
+        .find_map(|g| caps.get_group(g))
+        .or_else(|| caps.get_group(0))
+        .map(|span| span.range())
 }
 
 fn syntax_config() -> syntax::Config {
