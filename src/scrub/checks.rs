@@ -206,43 +206,69 @@ fn word_at(t: &[u8], i: usize) -> u64 {
 }
 
 fn has_placeholder_part(t: &[u8]) -> bool {
-    // A `<` or `>` alone, or a part starting at `p`: compared only where some part has its
-    // first pair (most marked pairs at odd offsets are no part's first).
-    let at = |p: usize| {
-        matches!(t[p], b'<' | b'>')
-            || t.get(p + 1).is_some_and(|&b| {
-                let parts = PARTS_BY_FIRST[usize::from(t[p])] & PARTS_BY_SECOND[usize::from(b)];
-                parts != 0 && part_at(t, p, parts)
-            })
-    };
     for (i, pair) in t.chunks_exact(2).enumerate() {
         let k = usize::from(u16::from_le_bytes([pair[0], pair[1]]));
         // Almost never set in a random token.
-        if PLACEHOLDER_PAIRS[k / 64] >> (k % 64) & 1 != 0 {
-            let j = 2 * i;
-            if (j.saturating_sub(1)..(j + 2).min(t.len())).any(at) {
-                return true;
-            }
+        if PLACEHOLDER_PAIRS[k / 64] >> (k % 64) & 1 != 0 && part_near(t, 2 * i) {
+            return true;
         }
     }
     // The last byte of an odd length is in no pair walked.
     t.len() % 2 == 1 && matches!(t[t.len() - 1], b'<' | b'>')
 }
 
+/// Whether a part is found through the marked pair at `j` (an even offset): a `<` or `>` in
+/// it, a part starting at `j` (its first pair), a part of 3 bytes or more at `j - 1` (its
+/// second pair), or a 2-byte part at `j + 1` (its first byte). Each is looked for only where
+/// the bytes around the pair are those of some part: a near miss such as `abcdef01` (the start
+/// of `abcdefgh`) compares one word, and a pair that is only another part's pair compares none.
+#[inline(never)]
+fn part_near(t: &[u8], j: usize) -> bool {
+    let (a, b) = (t[j], t[j + 1]);
+    if matches!(a, b'<' | b'>') || matches!(b, b'<' | b'>') {
+        return true;
+    }
+    let (a, b) = (usize::from(a), usize::from(b));
+    let here = PARTS_BY_FIRST[a] & PARTS_BY_SECOND[b];
+    if here != 0 && part_at(t, j, here) {
+        return true;
+    }
+    if let Some(&z) = j.checked_sub(1).and_then(|i| t.get(i)) {
+        let before = PARTS_BY_FIRST[usize::from(z)] & PARTS_BY_SECOND[a] & PARTS_BY_THIRD[b];
+        if before != 0 && part_at(t, j - 1, before) {
+            return true;
+        }
+    }
+    // A 2-byte part is whole in its first and second byte: no word to compare.
+    t.get(j + 2)
+        .is_some_and(|&c| PARTS_BY_FIRST[b] & PARTS_BY_SECOND[usize::from(c)] & TWO_BYTE_PARTS != 0)
+}
+
 // `part_at` keeps one bit per part.
 const _: () = assert!(PLACEHOLDER_PARTS.len() <= 32);
 
-/// Each part's first 8 bytes (fewer for a shorter part), lower-cased, as a little-endian word
-/// and the mask of the bytes it has: a hit compares one word per part before any loop.
-static PART_WORDS: [(u64, u64); PLACEHOLDER_PARTS.len()] = {
-    let mut words = [(0u64, 0u64); PLACEHOLDER_PARTS.len()];
+// Every part fits in the two words `part_at` compares.
+const _: () = {
+    let mut i = 0;
+    while i < PLACEHOLDER_PARTS.len() {
+        assert!(PLACEHOLDER_PARTS[i].len() <= 16);
+        i += 1;
+    }
+};
+
+/// Each part, lower-cased, as two little-endian words (bytes 0-7 and 8-15) with the masks of
+/// the bytes it has there: a hit compares a word or two and nothing else. No part holds a zero
+/// byte, so a match against [`word_at`]'s zero padding means the bytes are all there.
+static PART_WORDS: [[(u64, u64); 2]; PLACEHOLDER_PARTS.len()] = {
+    let mut words = [[(0u64, 0u64); 2]; PLACEHOLDER_PARTS.len()];
     let mut i = 0;
     while i < PLACEHOLDER_PARTS.len() {
         let p = PLACEHOLDER_PARTS[i].as_bytes();
         let mut j = 0;
-        while j < p.len() && j < 8 {
-            words[i].0 |= (p[j].to_ascii_lowercase() as u64) << (8 * j);
-            words[i].1 |= 0xff << (8 * j);
+        while j < p.len() {
+            assert!(p[j] != 0);
+            words[i][j / 8].0 |= (p[j].to_ascii_lowercase() as u64) << (8 * (j % 8));
+            words[i][j / 8].1 |= 0xff << (8 * (j % 8));
             j += 1;
         }
         i += 1;
@@ -250,14 +276,18 @@ static PART_WORDS: [(u64, u64); PLACEHOLDER_PARTS.len()] = {
     words
 };
 
-/// Per byte, the parts whose byte `k` it is in either ASCII case (one bit per part).
+/// Per byte, the parts whose byte `k` it is in either ASCII case (one bit per part; none for
+/// parts shorter than `k + 1` bytes).
 const fn parts_by_byte(k: usize) -> [u32; 256] {
     let mut by_byte = [0u32; 256];
     let mut i = 0;
     while i < PLACEHOLDER_PARTS.len() {
-        let b = PLACEHOLDER_PARTS[i].as_bytes()[k].to_ascii_lowercase();
-        by_byte[b as usize] |= 1 << i;
-        by_byte[b.to_ascii_uppercase() as usize] |= 1 << i;
+        let p = PLACEHOLDER_PARTS[i].as_bytes();
+        if k < p.len() {
+            let b = p[k].to_ascii_lowercase();
+            by_byte[b as usize] |= 1 << i;
+            by_byte[b.to_ascii_uppercase() as usize] |= 1 << i;
+        }
         i += 1;
     }
     by_byte
@@ -269,22 +299,31 @@ static PARTS_BY_FIRST: [u32; 256] = parts_by_byte(0);
 /// The parts whose second byte a byte is: with [`PARTS_BY_FIRST`], whether some part has its
 /// first pair at a position.
 static PARTS_BY_SECOND: [u32; 256] = parts_by_byte(1);
+/// The parts whose third byte a byte is: a pair that is a part's second pair is looked at
+/// only when the byte after it fits too.
+static PARTS_BY_THIRD: [u32; 256] = parts_by_byte(2);
 
-/// Whether one of `parts` (those whose first pair is at `at`) starts at `t[at..]` (rare: only
-/// where a part's first pair occurs).
-#[cold]
+/// The parts of two bytes (`${`, `{{`, `%s`).
+static TWO_BYTE_PARTS: u32 = {
+    let mut bits = 0;
+    let mut i = 0;
+    while i < PLACEHOLDER_PARTS.len() {
+        if PLACEHOLDER_PARTS[i].len() == 2 {
+            bits |= 1 << i;
+        }
+        i += 1;
+    }
+    bits
+};
+
+/// Whether one of `parts` (those whose first bytes are at `at`) starts at `t[at..]`.
+#[inline]
 fn part_at(t: &[u8], at: usize, parts: u32) -> bool {
     let x = lower8(word_at(t, at));
-    let rest = &t[at..];
     let mut hits = parts;
     while hits != 0 {
-        let k = hits.trailing_zeros() as usize;
-        let (word, mask) = PART_WORDS[k];
-        let p = PLACEHOLDER_PARTS[k].as_bytes();
-        if x & mask == word
-            && rest.len() >= p.len()
-            && (p.len() <= 8 || rest[8..p.len()].eq_ignore_ascii_case(&p[8..]))
-        {
+        let [(w0, m0), (w1, m1)] = PART_WORDS[hits.trailing_zeros() as usize];
+        if x & m0 == w0 && (m1 == 0 || lower8(word_at(t, at + 8)) & m1 == w1) {
             return true;
         }
         hits &= hits - 1;
