@@ -1,11 +1,14 @@
 //! One canonical JSON line per request: who asked for what, what was decided and why, and what
 //! happened. Never a credential, never an agent key, never a query value.
 //!
-//! Lines are written whole with one `write_all` under a lock, so concurrent requests never
-//! interleave; a failed write is counted in metrics and logged, and never fails the request.
+//! Lines go whole through one writer thread per log, so concurrent requests never interleave; a
+//! failed write is counted in metrics and logged, and never fails the request.
 
 use std::fs::OpenOptions;
 use std::io::Write;
+use std::sync::{Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -127,6 +130,15 @@ impl AuditLog {
             }
             AuditSink::Off => None,
         };
+        Self::to(sink, out, metrics)
+    }
+
+    /// A log of `sink`'s settings that writes to `out` (nothing when `None`).
+    fn to(
+        sink: &AuditSink,
+        out: Option<Box<dyn Write + Send>>,
+        metrics: Metrics,
+    ) -> std::io::Result<Self> {
         let (tx, writer) = match out {
             Some(out) => {
                 let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE);
@@ -161,18 +173,106 @@ impl AuditLog {
     }
 }
 
+/// Writer threads of logs no longer in use. Each writes out what is queued and exits once its
+/// log is dropped; [`finish`] waits for them at shutdown.
+static RETIRED: Mutex<Vec<JoinHandle<()>>> = Mutex::new(Vec::new());
+
 impl Drop for AuditLog {
-    /// Writes out what is queued (a reload or shutdown loses no line).
+    /// Never waits for the writer. After a reload the last holder of the old log is usually a
+    /// proxy worker finishing a request, and joining there stalled every connection on that
+    /// worker until the queue was written out: indefinitely, with a sink that does not drain (a
+    /// full stdout pipe). The writer still writes every line queued: its channel yields them
+    /// all before it reports the senders gone.
     fn drop(&mut self) {
         self.tx.take();
         if let Some(w) = self.writer.take() {
-            let _ = w.join();
+            let mut retired = RETIRED.lock().unwrap_or_else(PoisonError::into_inner);
+            // Writers that are done need no waiting for: the list stays as short as the number
+            // of logs still writing.
+            retired.retain(|w| !w.is_finished());
+            retired.push(w);
         }
+    }
+}
+
+/// Waits, for at most `limit`, until every dropped log has written out its queue: at shutdown,
+/// after the logs are dropped, so that the process does not exit with lines unwritten. Returns
+/// how many writers were still busy at the limit (their sink not taking lines).
+pub fn finish(limit: Duration) -> usize {
+    let deadline = Instant::now() + limit;
+    let mut busy = std::mem::take(&mut *RETIRED.lock().unwrap_or_else(PoisonError::into_inner));
+    loop {
+        busy.retain(|w| !w.is_finished());
+        if busy.is_empty() || Instant::now() >= deadline {
+            return busy.len();
+        }
+        // Writing out a queue takes microseconds to milliseconds; this runs once, at exit.
+        std::thread::sleep(Duration::from_millis(5));
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::io::Write;
+    use std::sync::mpsc;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use super::{finish, AuditLog, AuditRecord};
+    use crate::config::AuditSink;
+    use crate::metrics::Metrics;
+
+    /// A fake sink (fault injection: a real one that stops taking lines, such as a full pipe,
+    /// cannot be released on cue): each write waits for a go-ahead, and what it wrote is kept.
+    struct Stalled {
+        go: mpsc::Receiver<()>,
+        written: Arc<Mutex<Vec<u8>>>,
+    }
+
+    impl Write for Stalled {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let _ = self.go.recv();
+            self.written.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Dropping a log whose sink is stalled returns at once (it was a join on the dropping
+    /// thread: a proxy worker, after a reload), and the queued line is still written once the
+    /// sink takes it, which `finish` waits for.
+    #[test]
+    fn dropping_a_log_does_not_wait_for_its_sink_and_loses_no_line() {
+        let (go, wait) = mpsc::channel();
+        let written = Arc::new(Mutex::new(Vec::new()));
+        let sink = Stalled {
+            go: wait,
+            written: written.clone(),
+        };
+        let log = AuditLog::to(&AuditSink::Stdout, Some(Box::new(sink)), Metrics::new()).unwrap();
+        log.write(&AuditRecord {
+            request_id: "r-1",
+            decision: "allow",
+            ..Default::default()
+        });
+        let (dropped, done) = mpsc::channel();
+        std::thread::spawn(move || {
+            drop(log);
+            dropped.send(()).unwrap();
+        });
+        // The sink still holds the line back: a drop that waited for it would not return.
+        done.recv_timeout(Duration::from_secs(10))
+            .expect("dropping the log waited for its stalled sink");
+        assert!(written.lock().unwrap().is_empty());
+        go.send(()).unwrap();
+        assert_eq!(finish(Duration::from_secs(10)), 0);
+        let line = String::from_utf8(written.lock().unwrap().clone()).unwrap();
+        assert!(line.contains("\"request_id\":\"r-1\""), "{line}");
+        assert!(line.ends_with('\n'));
+    }
+
     #[test]
     fn query_values_are_redacted() {
         assert_eq!(

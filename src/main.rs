@@ -71,6 +71,17 @@ fn main() -> ExitCode {
             build(state.clone(), &ServerOptions::default())
                 .run(pingora::server::RunArgs::default());
             credgate::server::revoke_on_shutdown(&state);
+            // Audit lines still queued are written before the process exits.
+            if let Err(e) = state.close_audit() {
+                log::warn!("audit log not closed: {e}");
+            }
+            drop(state);
+            let busy = credgate::audit::finish(std::time::Duration::from_secs(5));
+            if busy > 0 {
+                log::warn!(
+                    "{busy} audit writer(s) still writing at exit; their last lines may be lost"
+                );
+            }
             ExitCode::SUCCESS
         }
         Command::Check { config } => match Config::load(&config) {

@@ -76,6 +76,15 @@ impl State {
         self.audit.load_full()
     }
 
+    /// At shutdown: puts a log that writes nothing in place of the one in force, so that the
+    /// old one is dropped here (once no request holds it) and [`crate::audit::finish`] can wait
+    /// for its last lines.
+    pub fn close_audit(&self) -> std::io::Result<()> {
+        let off = AuditLog::open(&crate::config::AuditSink::Off, self.metrics.clone())?;
+        self.audit.store(Arc::new(off));
+        Ok(())
+    }
+
     /// Re-reads the configuration file and routes; on success swaps them in, on error keeps the
     /// last good configuration and returns every problem found. Listener addresses and thread
     /// counts are fixed at start: changes to them are reported as warnings.

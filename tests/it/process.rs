@@ -1,5 +1,6 @@
 //! The real `credgate` binary as a process: nothing it writes anywhere (audit on stdout, logs on
-//! stderr at debug level, metrics) contains a credential or an agent key; SIGHUP reloads.
+//! stderr at debug level, metrics) contains a credential or an agent key; SIGHUP reloads, and a
+//! stop leaves every audit line written.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -177,6 +178,14 @@ fn sighup_reloads_the_configuration() {
     let p = spawn(dir.path(), &[]);
     let admin_addr = format!("127.0.0.1:{admin}").parse().unwrap();
     wait_http_ok(admin_addr, "/readyz");
+    let r = curl(&[
+        "-x",
+        &format!("http://alice:{ALICE_KEY}@127.0.0.1:{proxy}"),
+        "-H",
+        "X-Cred-Handle: A",
+        &format!("http://127.0.0.1:{}/x", up.port()),
+    ]);
+    assert_eq!(r.status, 200, "{}", r.raw());
     std::fs::write(
         dir.path().join("routes/b.yaml"),
         route("B", up.port(), BEARER, &secret.credential(), ALLOW_ALL),
@@ -209,4 +218,28 @@ fn sighup_reloads_the_configuration() {
         &format!("http://127.0.0.1:{}/x", up.port()),
     ]);
     assert_eq!(r.status, 200, "{}", r.raw());
+
+    // A stop (SIGINT: without the grace period) exits cleanly with every audit line out,
+    // including the one from the log the reload replaced.
+    let mut p = p;
+    let status = Command::new("kill")
+        .args(["-INT", &p.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let exit = loop {
+        if let Some(s) = p.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(std::time::Instant::now() < deadline, "no exit after SIGINT");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(exit.success(), "{exit}");
+    let audit = std::fs::read_to_string(dir.path().join("stdout")).unwrap();
+    let handles: Vec<&str> = audit
+        .lines()
+        .filter_map(|l| l.split("\"handle\":\"").nth(1)?.split('"').next())
+        .collect();
+    assert_eq!(handles, ["A", "B"], "{audit}");
 }
