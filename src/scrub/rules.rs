@@ -192,7 +192,7 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         1,
         concat!(
             r#"(?i:secret_?access_?key)(?:(?:\\?["'])?[ \t]{0,4}(?:=>|:|=)[ \t]{0,4}["']?|>)"#,
-            r"([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)"
+            r"((?:[A-Za-z0-9/+]|\\/){40})(?:[^A-Za-z0-9/+=\\]|\\[^/]|$)"
         ),
         Check::NotPlaceholder,
     ),
@@ -202,7 +202,7 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         1,
         concat!(
             r#"(?i:session_?token)(?:(?:\\?["'])?[ \t]{0,4}(?:=>|:|=)[ \t]{0,4}["']?|>)"#,
-            r"([A-Za-z0-9/+=]{100,4096})(?:[^A-Za-z0-9/+=]|$)"
+            r"((?:[A-Za-z0-9/+=]|\\/){100,4096})(?:[^A-Za-z0-9/+=\\]|\\[^/]|$)"
         ),
         Check::NotPlaceholder,
     ),
@@ -211,7 +211,7 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         "azure_storage_key",
         "cloud",
         &["AccountKey="],
-        r"AccountKey=([A-Za-z0-9+/]{86}==)",
+        r"AccountKey=((?:[A-Za-z0-9+/]|\\/){86}==)",
         0,
         Check::None,
     ),
@@ -219,7 +219,7 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         "azure_sas_signature",
         "cloud",
         &["sig="],
-        r#"(?-u:\b)sig=([A-Za-z0-9%+/]{40,120}(?:=|%3[Dd]){0,2})(?:[&\s"'<]|$)"#,
+        r#"(?-u:\b)sig=((?:[A-Za-z0-9%+/]|\\/){40,120}(?:=|%3[Dd]){0,2})(?:[&\s"'<]|\\[^/]|$)"#,
         0,
         Check::None,
     ),
@@ -243,8 +243,8 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
     rule(
         "google_refresh_token",
         "cloud",
-        &["1//0"],
-        r"(?-u:\b)(1//0[0-9A-Za-z_-]{40,512})(?:[^0-9A-Za-z_-]|$)",
+        &["1//0", r"1\/\/0"],
+        r"(?-u:\b)(1(?://|\\/\\/)0[0-9A-Za-z_-]{40,512})(?:[^0-9A-Za-z_-]|$)",
         4,
         Check::None,
     ),
@@ -269,7 +269,7 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         "stripe_webhook_secret",
         "payments",
         &["whsec_"],
-        r"(?-u:\b)(whsec_[0-9A-Za-z+/=]{24,128})(?:[^0-9A-Za-z+/=]|$)",
+        r"(?-u:\b)(whsec_(?:[0-9A-Za-z+/=]|\\/){24,128})(?:[^0-9A-Za-z+/=\\]|\\[^/]|$)",
         6,
         Check::NotPlaceholder,
     ),
@@ -334,8 +334,8 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
     rule(
         "slack_webhook",
         "chat",
-        &["hooks.slack.com/"],
-        r"hooks\.slack\.com/((?:services|workflows|triggers)/[0-9A-Za-z_/+-]{20,250})",
+        &["hooks.slack.com/", r"hooks.slack.com\/"],
+        r"hooks\.slack\.com(?:/|\\/)((?:services|workflows|triggers)(?:/|\\/)(?:[0-9A-Za-z_/+-]|\\/){20,250})",
         0,
         Check::NotPlaceholder,
     ),
@@ -475,8 +475,8 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
     rule(
         "connection_string_password",
         "generic",
-        &["://"],
-        r#"://[^:/?#@\s"'<>\[\]{}]{0,256}:([^@/?#\s"'<>{}]{1,256})@"#,
+        &["://", r":\/\/"],
+        r#":(?://|\\/\\/)[^:/?#@\s"'<>\[\]{}]{0,256}:([^@/?#\s"'<>{}]{1,256})@"#,
         0,
         Check::NotPlaceholder,
     ),
@@ -485,7 +485,7 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         "bearer_token",
         "generic",
         &["Bearer ", "bearer ", "BEARER "],
-        r"(?i:bearer)[ \t]{1,4}([0-9A-Za-z._~+/-]{8,4096}={0,2})(?:[^0-9A-Za-z._~+/=-]|$)",
+        r"(?i:bearer)[ \t]{1,4}((?:[0-9A-Za-z._~+/-]|\\/){8,4096}={0,2})(?:[^0-9A-Za-z._~+/=\\-]|\\[^/]|$)",
         0,
         Check::TokenLike,
     ),
@@ -493,7 +493,7 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         "basic_credentials",
         "generic",
         &["Basic ", "basic ", "BASIC "],
-        r"(?i:basic)[ \t]{1,4}([0-9A-Za-z+/]{6,1024}={0,2})(?:[^0-9A-Za-z+/=]|$)",
+        r"(?i:basic)[ \t]{1,4}((?:[0-9A-Za-z+/]|\\/){6,1024}={0,2})(?:[^0-9A-Za-z+/=\\]|\\[^/]|$)",
         0,
         Check::BasicPair,
     ),

@@ -62,10 +62,13 @@ enum Step {
     /// A literal in any ASCII case (`(?i:bearer)`), lower-cased: one comparison where the
     /// regex has a one-byte class per letter.
     Fold(Box<[u8]>),
+    /// `min..=max` members of `set`; with `esc`, a JSON-escaped slash (`\/`, as PHP and
+    /// others write `/` inside strings) is a member too, counted as one (`(?:[set]|\\/){m,n}`).
     Run {
         set: Set,
         min: usize,
         max: usize,
+        esc: bool,
     },
 }
 
@@ -74,8 +77,10 @@ enum End {
     Free,
     /// `\b` after a word byte: the next byte is not a word byte, or the input ends.
     WordBoundary,
-    /// `(?:[set]|$)`: one byte of `set` (consumed), or the end of the input.
-    DelimiterOrEof(Set),
+    /// `(?:[set]|$)`: one byte of `set` (consumed), or the end of the input. With `esc`
+    /// (`(?:[set]|\\[^/]|$)`), also a backslash that does not begin an escaped slash: a token
+    /// followed by `\n` or `\"` inside a JSON string ends there, one followed by `\/` goes on.
+    DelimiterOrEof(Set, bool),
 }
 
 /// A compiled simple rule.
@@ -141,6 +146,24 @@ fn run(set: &[bool; 256], hay: &[u8]) -> usize {
         .count()
 }
 
+/// [`run`] where `\/` is a member too: how many members (at most `max`) lead `hay`, and how
+/// many bytes they take. The escapes are rare, so the run between them is the fast one.
+fn run_escaped(set: &[bool; 256], hay: &[u8], max: usize) -> (usize, usize) {
+    let (mut members, mut bytes) = (0, 0);
+    loop {
+        let rest = &hay[bytes..];
+        let n = run(set, &rest[..rest.len().min(max - members)]);
+        members += n;
+        bytes += n;
+        if members < max && hay[bytes..].starts_with(b"\\/") {
+            members += 1;
+            bytes += 2;
+        } else {
+            return (members, bytes);
+        }
+    }
+}
+
 /// The byte a one-byte class stands for when it is that byte in both ASCII cases (`[bB]`, or
 /// `[-]`), lower-cased.
 fn case_closed(step: &Step) -> Option<u8> {
@@ -148,6 +171,7 @@ fn case_closed(step: &Step) -> Option<u8> {
         set,
         min: 1,
         max: 1,
+        esc: false,
     } = step
     else {
         return None;
@@ -179,6 +203,7 @@ fn fold_cases(steps: Vec<Step>, secret: Range<usize>) -> (Vec<Step>, Range<usize
                 set,
                 min: 1,
                 max: 1,
+                esc: false,
             });
             pending.clear();
         }
@@ -209,6 +234,35 @@ fn fold_cases(steps: Vec<Step>, secret: Range<usize>) -> (Vec<Step>, Range<usize
     (out, new_secret)
 }
 
+/// The class of `(?:[set]|\\/)`, where `set` holds `/` and not `\`: then the escaped slash is
+/// the only two-byte member, and a walk tells it apart from the class by its first byte.
+fn escaped_slash_class(alts: &[Hir]) -> Option<Set> {
+    let [a, b] = alts else { return None };
+    let (class, lit) = match (a.kind(), b.kind()) {
+        (HirKind::Class(c), HirKind::Literal(l)) | (HirKind::Literal(l), HirKind::Class(c)) => {
+            (c, l)
+        }
+        _ => return None,
+    };
+    let set = set_of(class)?;
+    (&lit.0[..] == b"\\/" && set[usize::from(b'/')] && !set[usize::from(b'\\')]).then_some(set)
+}
+
+/// Whether `alt` is `\\[^/]`: a backslash, then any byte but `/`.
+fn is_backslash_not_slash(alt: &Hir) -> bool {
+    let HirKind::Concat(parts) = alt.kind() else {
+        return false;
+    };
+    match parts.as_slice() {
+        [l, c] => {
+            matches!(l.kind(), HirKind::Literal(l) if &l.0[..] == b"\\")
+                && matches!(c.kind(), HirKind::Class(c)
+                    if set_of(c).is_some_and(|s| (0..=255u8).all(|b| s[usize::from(b)] == (b != b'/'))))
+        }
+        _ => false,
+    }
+}
+
 fn byte_set(b: u8) -> Set {
     let mut set = Box::new([false; 256]);
     set[b as usize] = true;
@@ -223,17 +277,20 @@ fn push_item(h: &Hir, steps: &mut Vec<Step>) -> Option<()> {
             set: set_of(c)?,
             min: 1,
             max: 1,
+            esc: false,
         }),
         HirKind::Repetition(r) if r.greedy => {
-            let set = match r.sub.kind() {
-                HirKind::Class(c) => set_of(c)?,
-                HirKind::Literal(l) if l.0.len() == 1 => byte_set(l.0[0]),
+            let (set, esc) = match r.sub.kind() {
+                HirKind::Class(c) => (set_of(c)?, false),
+                HirKind::Literal(l) if l.0.len() == 1 => (byte_set(l.0[0]), false),
+                HirKind::Alternation(alts) => (escaped_slash_class(alts)?, true),
                 _ => return None,
             };
             steps.push(Step::Run {
                 set,
                 min: r.min as usize,
                 max: r.max? as usize,
+                esc,
             });
         }
         HirKind::Alternation(alts) => {
@@ -274,7 +331,11 @@ fn first(step: &Step) -> ([bool; 256], bool) {
             f[l[0] as usize] = true;
             f[l[0].to_ascii_uppercase() as usize] = true;
         }
-        Step::Run { set, min, .. } => return (**set, *min == 0),
+        Step::Run { set, min, esc, .. } => {
+            f = **set;
+            f[usize::from(b'\\')] |= *esc;
+            return (f, *min == 0);
+        }
     }
     (f, false)
 }
@@ -300,14 +361,20 @@ impl Simple {
                     push_item(&c.sub, &mut steps)?;
                     secret = Some(s..steps.len());
                 }
-                HirKind::Alternation(alts) if i == last && alts.len() == 2 => {
+                HirKind::Alternation(alts) if i == last && matches!(alts.len(), 2 | 3) => {
                     let class = alts.iter().find_map(|a| match a.kind() {
                         HirKind::Class(c) => set_of(c),
                         _ => None,
                     })?;
                     alts.iter()
                         .find(|a| matches!(a.kind(), HirKind::Look(Look::End)))?;
-                    end = End::DelimiterOrEof(class);
+                    let esc = alts.len() == 3;
+                    if esc
+                        && (class[usize::from(b'\\')] || !alts.iter().any(is_backslash_not_slash))
+                    {
+                        return None;
+                    }
+                    end = End::DelimiterOrEof(class, esc);
                 }
                 HirKind::Capture(_) | HirKind::Look(_) => return None,
                 _ => push_item(h, &mut steps)?,
@@ -332,9 +399,11 @@ impl Simple {
     fn greedy_is_exact(&self) -> bool {
         let n = self.steps.len();
         for i in 0..n {
-            let Step::Run { set, min, max } = &self.steps[i] else {
+            let Step::Run { set, min, max, esc } = &self.steps[i] else {
                 continue;
             };
+            // A fixed count leaves no choice, escapes or not: each member is told by its first
+            // byte (`\` is never in an escaping run's class).
             if min == max {
                 continue;
             }
@@ -360,14 +429,18 @@ impl Simple {
                             return false;
                         }
                     }
-                    End::DelimiterOrEof(t) => {
+                    End::DelimiterOrEof(t, end_esc) => {
                         for b in 0..256 {
                             follow[b] |= t[b];
                         }
+                        // Its backslash never begins `\/`, which is all an escaping run
+                        // takes at a backslash.
+                        follow[usize::from(b'\\')] |= *end_esc && !*esc;
                     }
                 }
             }
-            if (0..256).any(|b| set[b] && follow[b]) {
+            let takes = |b: usize| set[b] || (*esc && b == usize::from(b'\\'));
+            if (0..256).any(|b| takes(b) && follow[b]) {
                 return false;
             }
         }
@@ -427,6 +500,7 @@ impl Simple {
                     set,
                     min: 1,
                     max: 1,
+                    esc: false,
                 } if rest.first().is_some_and(|&b| set[b as usize]) => 1,
                 _ => break,
             };
@@ -479,17 +553,39 @@ impl Simple {
                     _ => return None,
                 },
                 // One byte of a class: no run loop.
-                Step::Run { set, min, max: 1 } => match rest.first() {
+                Step::Run {
+                    set,
+                    min,
+                    max: 1,
+                    esc: false,
+                } => match rest.first() {
                     Some(&b) if set[b as usize] => 1,
                     _ if *min == 0 => 0,
                     _ => return None,
                 },
-                Step::Run { set, min, max } => {
+                Step::Run {
+                    set,
+                    min,
+                    max,
+                    esc: false,
+                } => {
                     let n = run(set, &rest[..rest.len().min(*max)]);
                     if n < *min {
                         return None;
                     }
                     n
+                }
+                Step::Run {
+                    set,
+                    min,
+                    max,
+                    esc: true,
+                } => {
+                    let (members, bytes) = run_escaped(set, rest, *max);
+                    if members < *min {
+                        return None;
+                    }
+                    bytes
                 }
             };
             if k + 1 == self.secret.end {
@@ -499,7 +595,9 @@ impl Simple {
         let ok = match (&self.end, hay.get(i)) {
             (End::Free, _) => true,
             (End::WordBoundary, Some(&b)) => !is_word(b),
-            (End::DelimiterOrEof(t), Some(&b)) => t[b as usize],
+            (End::DelimiterOrEof(t, esc), Some(&b)) => {
+                t[b as usize] || (*esc && b == b'\\' && hay.get(i + 1).is_some_and(|&c| c != b'/'))
+            }
             (_, None) => eof,
         };
         ok.then_some(s..e)

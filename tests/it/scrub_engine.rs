@@ -39,7 +39,24 @@ fn positives() -> Vec<(&'static str, String, String)> {
         "Q7vL4nR8sT1wY6zB3cF5gJ0dK2eA7iU9oHx9kP2m".repeat(2),
         "abcDEF012"
     );
+    // Inside JSON strings as PHP (and others, by default) write them: every `/` as `\/`.
+    let esc = |v: &str| v.replace('/', "\\/");
+    let secret40 = esc(&format!("{}/{}", &B64_40[..13], &B64_40[14..]));
+    let azure86 = B64_40.repeat(2) + "abcdef";
+    let azure86 = esc(&format!("{}/{}", &azure86[..40], &azure86[41..]));
+    let sas = esc("Q7vL4nR8sT1wY6zB3cF5/gJ0dK2eA7iU9oHx9kP2m%2Bx%3D");
     vec![
+        s("aws_secret_access_key", format!(r#"{{"SecretAccessKey":"{secret40}"}}"#), &secret40),
+        s("aws_session_token", format!(r#"{{"SessionToken":"{}"}}"#, esc(&sts_token)), &esc(&sts_token)),
+        s("azure_storage_key", format!(r#"{{"c":"DefaultEndpointsProtocol=https;AccountName=x;AccountKey={azure86}==;EndpointSuffix=core.windows.net"}}"#), &azure86),
+        s("azure_sas_signature", format!(r#"{{"url":"https:\/\/x.blob.core.windows.net\/c\/b?sv=2022-11-02&sp=r&sig={sas}\u0026se=2026"}}"#), &sas),
+        s("stripe_webhook_secret", r#"{"secret":"whsec_Q7vL4nR8sT1wY6\/zB3cF5gJ0dK2eA7iU9"}"#.into(), r"whsec_Q7vL4nR8sT1wY6\/zB3cF5gJ0dK2eA7iU9"),
+        s("slack_webhook", r#"{"hook":"https:\/\/hooks.slack.com\/services\/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"}"#.into(), r"T01AB2CD3\/B04EF5GH6\/Q7vL4nR8sT1wY6zB3cF5gJ0d"),
+        s("google_refresh_token", r#"{"refresh":"1\/\/0gQ7vL4nR8sT1wY6zB3cF5gJ0dK2eA7iU9oHx9kP2mQ7v"}"#.into(), r"1\/\/0gQ7vL4nR8sT1wY6zB3cF5gJ0dK2eA7iU9oHx9kP2mQ7v"),
+        s("connection_string_password", r#"{"url":"postgres:\/\/app:Sup3rS3cret@db:5432\/app"}"#.into(), "Sup3rS3cret"),
+        s("bearer_token", r#"{"Authorization":"Bearer 8f2c1e9a7b\/6d5c4e3f2a"}"#.into(), r"8f2c1e9a7b\/6d5c4e3f2a"),
+        s("bearer_token", r#"{"log":"Authorization: Bearer 8f2c1e9a7b6d5c4e3f2a\nnext line"}"#.into(), "8f2c1e9a7b6d5c4e3f2a"),
+        s("basic_credentials", r#"{"Authorization":"Basic YWxpY2U6czNjcjN0Pz8\/"}"#.into(), r"YWxpY2U6czNjcjN0Pz8\/"),
         s("aws_access_key_id", "AWS_ACCESS_KEY_ID=AKIA2OGYBAH6TJ5WXYZQ".into(), "AKIA2OGYBAH6TJ5WXYZQ"),
         s("aws_access_key_id", r#"{"AccessKeyId":"ASIA2OGYBAH6TJ5WXYZQ"}"#.into(), "ASIA2OGYBAH6TJ5WXYZQ"),
         s("aws_secret_access_key", format!("aws_secret_access_key = {B64_40}\n"), B64_40),

@@ -12,9 +12,10 @@ fn config() -> syntax::Config {
     syntax::Config::new().unicode(false).utf8(false)
 }
 
-type Case = (meta::Regex, Simple, Vec<&'static str>, usize);
+type Case = (meta::Regex, Simple, Vec<&'static str>, usize, &'static str);
 
-/// (regex, its simple matcher, its anchors, window) for every default rule that has one.
+/// (regex, its simple matcher, its anchors, window, the regex's source) for every default rule
+/// that has one.
 fn simple_rules() -> &'static [Case] {
     static RULES: std::sync::OnceLock<Vec<Case>> = std::sync::OnceLock::new();
     RULES.get_or_init(|| {
@@ -32,7 +33,7 @@ fn simple_rules() -> &'static [Case] {
                     .configure(meta::Config::new().utf8_empty(false))
                     .build(re)
                     .unwrap();
-                Some((meta, simple, r.anchors.to_vec(), window))
+                Some((meta, simple, r.anchors.to_vec(), window, re))
             })
             .collect()
     })
@@ -70,6 +71,10 @@ fn shapes_that_need_backtracking_are_left_to_the_regex_engine() {
         r"a[a-z]{1,5}b{0,3}[a-z]",
         r"(a|ab)c",
         r"x(?:[a-c]|$)[a-c]{2,4}",
+        // A run that takes a backslash, before an ending that may begin with one.
+        r"x[a-z\\]{1,5}(?:[^a-z\\]|\\[^/]|$)",
+        // An escaping run before a step that begins with a backslash.
+        r"x(?:[a-z/]|\\/){1,5}\\n",
     ] {
         let hir = syntax::parse_with(re, &config()).unwrap();
         assert!(Simple::new(&hir).is_none(), "{re}");
@@ -82,6 +87,8 @@ fn piece() -> impl Strategy<Value = String> {
         2 => "[0-9a-f]{1,70}",
         2 => proptest::sample::select(vec![
             ".", "-", "_", ":", "@", "/", "=", " ", "\"", "'", "\n", "+", "%3D", ".eyJ", "://", "==",
+            // JSON string escapes: a slash (`\/`), and others a token may run into.
+            "\\/", "\\", "\\n", "\\\"", ":\\/\\/",
         ])
         .prop_map(str::to_string),
     ]
@@ -98,7 +105,7 @@ proptest! {
         eof in any::<bool>(),
     ) {
         let rules = simple_rules();
-        let (re, simple, anchors, window) = &rules[rule.index(rules.len())];
+        let (re, simple, anchors, window, _) = &rules[rule.index(rules.len())];
         let mut s = head.concat();
         s.push_str(anchors[anchor.index(anchors.len())]);
         s.push_str(&tail.concat());
@@ -167,4 +174,51 @@ fn case_insensitive_words_fold_into_one_literal() {
             }
         }
     }
+}
+/// Rules whose runs take JSON-escaped slashes (`\/`) agree with the regex engine on tokens with
+/// escapes at their start, middle and end, around the run bounds, and before every kind of
+/// ending: a quote, another escape (`\n`, `\"`), the end of the input.
+#[test]
+fn escaped_slashes_agree_with_the_regex() {
+    let alnum = "Q7vL4nR8sT1wY6zB3cF5gJ0dK2eA7iU9oHx9kP2m".repeat(3);
+    let mut escaping = 0;
+    for (re, simple, anchors, window, src) in simple_rules() {
+        if !src.contains(r"\\/") {
+            continue;
+        }
+        escaping += 1;
+        for anchor in anchors {
+            for len in [2, 5, 7, 19, 23, 40, 85, 86, 90] {
+                for sep in ["\\/", "/", "", "\\/\\/"] {
+                    for end in ["", "\"", "\\n", "\\\"", "\\/", "\\", "==", "== ", " "] {
+                        let body = &alnum[..len];
+                        let (a, b) = body.split_at(len / 3);
+                        for token in [
+                            format!("{a}{sep}{b}"),
+                            format!("{sep}{body}"),
+                            format!("{body}{sep}"),
+                        ] {
+                            let s = format!("x {anchor}services{sep}{token}{end}");
+                            let hay = s.as_bytes();
+                            for eof in [true, false] {
+                                for start in 0..hay.len() {
+                                    if !eof && start + window > hay.len() {
+                                        break;
+                                    }
+                                    let want = by_regex(re, hay, start, *window);
+                                    let got =
+                                        simple.find(hay, start, eof).map(|r| (r.start, r.end));
+                                    assert_eq!(got, want, "{src} at {start} in {s:?} (eof {eof})");
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        escaping >= 5,
+        "only {escaping} direct rules take escaped slashes"
+    );
 }
