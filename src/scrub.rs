@@ -12,7 +12,7 @@
 //!   literal prefilter and verified only at candidates. Redacted as `[REDACTED:<kind>]`.
 //!
 //! [`stream`] runs both over a body as it streams, with bounded hold-back and output that does
-//! not depend on chunking; [`headers`] adds care for `Set-Cookie` and `Location`; [`config`] is
+//! not depend on chunking; `headers` adds care for `Set-Cookie` and `Location`; [`config`] is
 //! the per-route `scrub:` block. Nothing here ever logs or formats a scanned value.
 
 mod assignment;

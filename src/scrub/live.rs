@@ -4,7 +4,7 @@
 //! Why not one Aho-Corasick automaton over all forms: with a thousand live credentials there are
 //! tens of thousands of forms, and a general automaton over that many patterns runs at a few
 //! hundred MB/s, far from a memory pass. Secrets are long, so a sampled q-gram filter does
-//! better: every form of at least [`LONG_FORM`] bytes contains, at one of its first `step`
+//! better: every form of at least `LONG_FORM` bytes contains, at one of its first `step`
 //! offsets, an 8-byte window that starts at a multiple of `step` in the stream. The scan looks
 //! only at those windows (one load, one multiply, one bit test per `step` bytes), and verifies the
 //! rare hits against the forms indexed under that window. Shorter forms (6 to 15 bytes) go into

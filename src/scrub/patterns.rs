@@ -283,7 +283,7 @@ impl PatternSet {
     }
 
     /// The next position at or after `from` where some anchor starts; `base` is `hay[0]`'s
-    /// offset in the stream, and `cache` the stream's own [`Candidates`].
+    /// offset in the stream, and `cache` the stream's own `Candidates`.
     #[inline]
     pub fn next_candidate(
         &self,
