@@ -205,11 +205,13 @@ fn word_at(t: &[u8], i: usize) -> u64 {
     }
 }
 
-fn has_placeholder_part(t: &[u8]) -> bool {
+/// Whether `t` holds one of the parts in `parts` (a bit per [`PLACEHOLDER_PARTS`] entry), or a
+/// `<` or `>`.
+fn has_placeholder_part(t: &[u8], parts: u32) -> bool {
     for (i, pair) in t.chunks_exact(2).enumerate() {
         let k = usize::from(u16::from_le_bytes([pair[0], pair[1]]));
         // Almost never set in a random token.
-        if PLACEHOLDER_PAIRS[k / 64] >> (k % 64) & 1 != 0 && part_near(t, 2 * i) {
+        if PLACEHOLDER_PAIRS[k / 64] >> (k % 64) & 1 != 0 && part_near(t, 2 * i, parts) {
             return true;
         }
     }
@@ -223,29 +225,49 @@ fn has_placeholder_part(t: &[u8]) -> bool {
 /// the bytes around the pair are those of some part: a near miss such as `abcdef01` (the start
 /// of `abcdefgh`) compares one word, and a pair that is only another part's pair compares none.
 #[inline(never)]
-fn part_near(t: &[u8], j: usize) -> bool {
+fn part_near(t: &[u8], j: usize, parts: u32) -> bool {
     let (a, b) = (t[j], t[j + 1]);
     if matches!(a, b'<' | b'>') || matches!(b, b'<' | b'>') {
         return true;
     }
     let (a, b) = (usize::from(a), usize::from(b));
-    let here = PARTS_BY_FIRST[a] & PARTS_BY_SECOND[b];
+    let here = PARTS_BY_FIRST[a] & PARTS_BY_SECOND[b] & parts;
     if here != 0 && part_at(t, j, here) {
         return true;
     }
     if let Some(&z) = j.checked_sub(1).and_then(|i| t.get(i)) {
-        let before = PARTS_BY_FIRST[usize::from(z)] & PARTS_BY_SECOND[a] & PARTS_BY_THIRD[b];
+        let before =
+            PARTS_BY_FIRST[usize::from(z)] & PARTS_BY_SECOND[a] & PARTS_BY_THIRD[b] & parts;
         if before != 0 && part_at(t, j - 1, before) {
             return true;
         }
     }
     // A 2-byte part is whole in its first and second byte: no word to compare.
-    t.get(j + 2)
-        .is_some_and(|&c| PARTS_BY_FIRST[b] & PARTS_BY_SECOND[usize::from(c)] & TWO_BYTE_PARTS != 0)
+    t.get(j + 2).is_some_and(|&c| {
+        PARTS_BY_FIRST[b] & PARTS_BY_SECOND[usize::from(c)] & TWO_BYTE_PARTS & parts != 0
+    })
 }
 
 // `part_at` keeps one bit per part.
 const _: () = assert!(PLACEHOLDER_PARTS.len() <= 32);
+
+/// Every part's bit.
+const ALL_PARTS: u32 = u32::MAX >> (32 - PLACEHOLDER_PARTS.len());
+
+/// The bit of `xxxx`: the one part a random value holds by chance often enough to matter.
+const XXXX: u32 = {
+    let mut i = 0;
+    while !matches!(PLACEHOLDER_PARTS[i].as_bytes(), b"xxxx") {
+        i += 1;
+    }
+    1 << i
+};
+
+/// Values longer than this are placeholders for holding `xxxx` only when x makes up a quarter
+/// of them. A random base64 value of 5 KB (a long client secret, an opaque token) holds `xxxx`
+/// in either case about once in 200, and one that did went out whole; a placeholder that long
+/// is typed, and mostly x (`sk_live_xxxx…`).
+const LONG_VALUE: usize = 64;
 
 // Every part fits in the two words `part_at` compares.
 const _: () = {
@@ -346,7 +368,12 @@ pub fn is_placeholder(v: &[u8]) -> bool {
         && PLACEHOLDER_WORDS
             .iter()
             .any(|w| w.len() == t.len() && w.as_bytes().eq_ignore_ascii_case(t)))
-        || has_placeholder_part(t)
+        || if t.len() > LONG_VALUE {
+            has_placeholder_part(t, ALL_PARTS & !XXXX)
+                || 4 * t.iter().filter(|b| b.eq_ignore_ascii_case(&b'x')).count() >= t.len()
+        } else {
+            has_placeholder_part(t, ALL_PARTS)
+        }
         || t.iter().all(|b| b.eq_ignore_ascii_case(&t[0]))
 }
 
@@ -488,6 +515,29 @@ mod tests {
         }
     }
 
+    /// Past 64 bytes `xxxx` alone does not make a placeholder (a long random value holds it by
+    /// chance), unless x is a quarter of the value; other parts still do at any length.
+    #[test]
+    fn long_values_are_placeholders_for_xxxx_only_when_mostly_x() {
+        let random = "Zx81Kq0PLm3N7vBt2YwR5sAe9uJc4H".repeat(3);
+        assert!(is_placeholder(format!("Zx81{}", "xxxx").as_bytes()));
+        assert!(is_placeholder(format!("{}xxxx", &random[..60]).as_bytes()));
+        for v in [
+            format!("{}xxxx{}", &random[..40], &random[..40]),
+            format!("{}XxXx", "Zx81Kq0PLm3N7vBt2YwR5sAe9uJc4H-_".repeat(160)),
+        ] {
+            assert!(!is_placeholder(v.as_bytes()), "{v:.80}");
+        }
+        for v in [
+            format!("sk_live_{}", "x".repeat(80)),
+            format!("{}{}", &random[..60], "x".repeat(20)),
+            format!("{}{}", &random[..80], "example"),
+            format!("{}...", &random[..80]),
+        ] {
+            assert!(is_placeholder(v.as_bytes()), "{v:.80}");
+        }
+    }
+
     #[test]
     fn lower8_lowercases_every_byte_in_every_lane() {
         for b in 0..=255u8 {
@@ -537,7 +587,7 @@ mod tests {
             ),
         ) {
             let t = pieces.concat();
-            proptest::prop_assert_eq!(has_placeholder_part(&t), naive_has_part(&t));
+            proptest::prop_assert_eq!(has_placeholder_part(&t, ALL_PARTS), naive_has_part(&t));
         }
     }
 

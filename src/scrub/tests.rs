@@ -380,6 +380,28 @@ fn headers_set_cookie_and_location() {
     assert_eq!(s.header_counts.total(), 4);
 }
 
+/// A long value that happens to hold `xxxx` (about one random 2.5 KB value in 400) is a secret,
+/// not a placeholder: it was let through whole before.
+#[test]
+fn long_values_holding_xxxx_are_redacted() {
+    let p = ScrubPolicy::default();
+    let set = live(&[]);
+    let value = format!(
+        "{}xXxX{}",
+        "Zx81Kq0PLm3N7vBt2YwR5sAe9uJc4H-_".repeat(40),
+        "Zx81Kq0PLm3N7vBt2YwR5sAe9uJc4H-_".repeat(40)
+    );
+    for body in [
+        format!(r#"{{"password": "{value}"}}"#),
+        format!(r#"{{"Authorization": "Bearer {value}"}}"#),
+    ] {
+        let (out, counts) = run(&p, &set, &[body.as_bytes()]);
+        let out = String::from_utf8(out).unwrap();
+        assert!(!out.contains("xXxX"), "{out:.200}");
+        assert_eq!(counts.total(), 1, "{out:.200}");
+    }
+}
+
 /// Keyword values of any length up to the cap (a long client secret, an opaque token) are
 /// redacted whole, in every form of assignment, and the same however the body is cut: past
 /// 4 KiB by the keyword rules' second regex (the 4 KiB limit before let such values through).
