@@ -392,9 +392,12 @@ impl PatternSet {
                 if start + rule.window > hay.len() && !eof {
                     return Verdict::NeedMore;
                 }
-                match simple.find_from(hay, start, eof, skip) {
-                    Some(span) => self.accept(rule, idx, hay, start, span, check),
-                    None => Verdict::NoMatch,
+                match (simple.find_from(hay, start, eof, skip), &rule.long) {
+                    (Some(span), _) => self.accept(rule, idx, hay, start, span, check),
+                    (None, Some(long)) => {
+                        self.long_value(rule, idx, long, hay, start, eof, caches, check)
+                    }
+                    (None, None) => Verdict::NoMatch,
                 }
             }
             Verifier::Regex(rv) => {
@@ -417,8 +420,9 @@ impl PatternSet {
         }
     }
 
-    /// A keyword value longer than the rule's regex takes (over 4 KiB: a long client secret, an
-    /// opaque token), once that regex found nothing with its whole window in view. The value is
+    /// A keyword or `Bearer` value longer than the rule's regex takes (over 4 KiB: a long client
+    /// secret, an opaque token), once that regex (or the direct matcher) found nothing with its
+    /// whole window in view. The value is
     /// redacted whole when its end is within [`HARD_CAP`] bytes of the key; the verdict waits
     /// while the value runs to the end of the bytes so far, and a value still going at the cap
     /// fails the body closed, as a private key block does: a secret is never let through for

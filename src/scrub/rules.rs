@@ -18,8 +18,9 @@ use super::checks::Check;
 pub enum Verify {
     /// An anchored, bounded regex.
     Regex(&'static str),
-    /// A keyword assignment: the bounded regex for values up to 4 KiB, and the regex for longer
-    /// ones (see `long_assignment!`), tried only where the first finds nothing.
+    /// A value of any length (keyword assignments, `Bearer` values): the bounded regex for
+    /// values up to [`KEYWORD_VALUE_MAX`], and the same with no bound (see `keyword!`), tried
+    /// only where the first finds nothing.
     Keyword(&'static str, &'static str),
     /// A PEM/OpenSSH/PGP private key block: from `-----BEGIN` to its `-----END` line.
     PemPrivateKey,
@@ -95,15 +96,15 @@ macro_rules! assignment {
     };
 }
 
+/// The longest value a [`Verify::Keyword`] rule's bounded regex takes (`keyword!`'s `4096`).
+pub const KEYWORD_VALUE_MAX: usize = 4096;
+
 /// A keyword rule: the assignment with values of `$min` to 4,096 bytes, and the same with no
 /// bound on the value, whose end may also be where the searched bytes end (`$`): a value over
 /// 4 KiB is found whole once its end is in sight, and one that goes on past the scrub cap is
 /// known to. The second takes any length (`+`, not `{4097,}`, which compiles to thousands of
 /// states per form and as many per scrubber's regex cache); `long_value` keeps what is longer
 /// than [`KEYWORD_VALUE_MAX`].
-/// The longest keyword value the bounded regex takes (`keyword!`'s `4096`).
-pub const KEYWORD_VALUE_MAX: usize = 4096;
-
 macro_rules! keyword {
     ($kind:literal, $anchors:expr, $key:literal, $min:literal, $check:expr) => {
         RuleDef {
@@ -481,14 +482,20 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         Check::NotPlaceholder,
     ),
     // Authorization values echoed back (httpbin `/headers`, debug endpoints, error pages).
-    rule(
-        "bearer_token",
-        "generic",
-        &["Bearer ", "bearer ", "BEARER "],
-        r"(?i:bearer)[ \t]{1,4}((?:[0-9A-Za-z._~+/-]|\\/){8,4096}={0,2})(?:[^0-9A-Za-z._~+/=\\-]|\\[^/]|$)",
-        0,
-        Check::TokenLike,
-    ),
+    // Values of any length, as keyword values are: an opaque session blob can pass 4 KiB.
+    RuleDef {
+        kind: "bearer_token",
+        pack: "generic",
+        anchors: &["Bearer ", "bearer ", "BEARER "],
+        back: 0,
+        verify: Verify::Keyword(
+            r"(?i:bearer)[ \t]{1,4}((?:[0-9A-Za-z._~+/-]|\\/){8,4096}={0,2})(?:[^0-9A-Za-z._~+/=\\-]|\\[^/]|$)",
+            r"(?i:bearer)[ \t]{1,4}((?:[0-9A-Za-z._~+/-]|\\/)+={0,2})(?:[^0-9A-Za-z._~+/=\\-]|\\[^/]|$)",
+        ),
+        keep: 0,
+        check: Check::TokenLike,
+        standalone: true,
+    },
     rule(
         "basic_credentials",
         "generic",

@@ -431,6 +431,10 @@ fn long_keyword_values_are_redacted_whole() {
                 format!("<r><access_token>{value}</access_token></r>"),
             ),
             ("secret", format!("{{'secret': '{value}', 'next': 1}}")),
+            (
+                "bearer",
+                format!(r#"{{"Authorization": "Bearer {value}", "next": 1}}"#),
+            ),
         ] {
             let b = body.as_bytes();
             let (whole, counts) = run(&p, &set, &[b]);
@@ -453,18 +457,31 @@ fn long_keyword_values_are_redacted_whole() {
 
 /// The long-value path keeps only values longer than `KEYWORD_VALUE_MAX`, trusting the bounded
 /// regex with the rest: were the two limits to part, values between them would be redacted by
-/// neither.
+/// neither. Every repetition in a bounded regex that can hold a value (an upper bound past 8) is
+/// bounded at the constant.
 #[test]
-fn keyword_rules_bound_their_values_at_keyword_value_max() {
-    let bound = format!(",{}}}", super::rules::KEYWORD_VALUE_MAX);
-    let mut keywords = 0;
+fn long_value_rules_bound_their_values_at_keyword_value_max() {
+    let mut rules = Vec::new();
     for r in super::rules::DEFAULT_RULES {
         if let super::rules::Verify::Keyword(bounded, _) = r.verify {
-            assert_eq!(bounded.matches(&bound).count(), 4, "{}", r.kind);
-            keywords += 1;
+            let bounds: Vec<usize> = bounded
+                .split(',')
+                .skip(1)
+                .filter_map(|rest| rest.split_once('}')?.0.parse().ok())
+                .filter(|&max| max > 8)
+                .collect();
+            assert!(!bounds.is_empty(), "{}", r.kind);
+            for max in bounds {
+                assert_eq!(max, super::rules::KEYWORD_VALUE_MAX, "{}", r.kind);
+            }
+            rules.push(r.kind);
         }
     }
-    assert_eq!(keywords, 4);
+    rules.sort_unstable();
+    assert_eq!(
+        rules,
+        ["api_key", "bearer_token", "password", "secret", "token"]
+    );
 }
 
 /// A keyword value still going at the 64 KiB cap fails the body closed, with none of it sent;
@@ -472,15 +489,17 @@ fn keyword_rules_bound_their_values_at_keyword_value_max() {
 #[test]
 fn keyword_values_past_the_cap_fail_closed() {
     let p = ScrubPolicy::default();
-    let mut s = p.scrubber(live(&[]));
-    let mut body = br#"{"password": ""#.to_vec();
-    body.extend(std::iter::repeat_n(b'Q', HARD_CAP + 10));
-    let (leaked, failed) = push_until_failure(&mut s, &body);
-    assert!(failed && s.failed());
-    assert!(
-        !leaked.contains(&b'Q'),
-        "no part of the value before failing"
-    );
+    for key in [&br#"{"password": ""#[..], b"Authorization: Bearer "] {
+        let mut s = p.scrubber(live(&[]));
+        let mut body = key.to_vec();
+        body.extend(std::iter::repeat_n(b'Q', HARD_CAP + 10));
+        let (leaked, failed) = push_until_failure(&mut s, &body);
+        assert!(failed && s.failed());
+        assert!(
+            !leaked.contains(&b'Q'),
+            "no part of the value before failing"
+        );
+    }
 
     let mut body = b"password=".to_vec();
     body.extend((0..5000).map(|i| b"Qz8Kw3"[i % 6]));
@@ -493,7 +512,12 @@ fn keyword_values_past_the_cap_fail_closed() {
 
     // The unbounded regex takes values of any length; what the bounded one turned down as too
     // short stays as it is, at the end of the input too.
-    for body in [&b"password=ab"[..], br#"{"password": "ab"}"#, b"token: abc"] {
+    for body in [
+        &b"password=ab"[..],
+        br#"{"password": "ab"}"#,
+        b"token: abc",
+        b"Bearer realm",
+    ] {
         let (out, counts) = run(&p, &live(&[]), &[body]);
         assert_eq!(out, body);
         assert_eq!(counts.total(), 0);

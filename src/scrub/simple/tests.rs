@@ -22,7 +22,7 @@ fn simple_rules() -> &'static [Case] {
         DEFAULT_RULES
             .iter()
             .filter_map(|r| {
-                let Verify::Regex(re) = r.verify else {
+                let (Verify::Regex(re) | Verify::Keyword(re, _)) = r.verify else {
                     return None;
                 };
                 let hir = syntax::parse_with(re, &config()).unwrap();
