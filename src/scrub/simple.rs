@@ -7,6 +7,10 @@
 //! of matching a 40-byte token. When every run is followed by bytes outside its class, a greedy
 //! walk is the only possible match, so one pass over the bytes with a 256-entry table decides
 //! it. Rules of any other shape keep the regex engine; a test checks both agree on every rule.
+//!
+//! Runs may also take a JSON-escaped slash (`(?:[set]|\\/){m,n}`, for the `\/` PHP writes
+//! inside strings) as one member: its backslash is never in the run's class, so the walk still
+//! has one choice per byte.
 
 use std::ops::Range;
 
