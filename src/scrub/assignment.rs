@@ -20,6 +20,14 @@ pub fn assignment_value(hay: &[u8], start: usize, eof: bool) -> Result<Option<us
         return Ok(Some(i + 1));
     }
     if at(i)? == Some(b'\\') {
+        // `>` as Go escapes it inside JSON strings: `\u003e` (either case).
+        let mut escaped = true;
+        for (k, b) in ESCAPED_GT.iter().enumerate() {
+            escaped &= at(i + 1 + k)?.is_some_and(|c| c.eq_ignore_ascii_case(b));
+        }
+        if escaped {
+            return Ok(Some(i + 1 + ESCAPED_GT.len()));
+        }
         i += 1;
     }
     if matches!(at(i)?, Some(b'"' | b'\'')) {
@@ -46,7 +54,11 @@ pub fn assignment_value(hay: &[u8], start: usize, eof: bool) -> Result<Option<us
     Ok(Some(i))
 }
 
-/// Keyword rules need the key followed by an optional quote, blanks and `=`, `:` or `>`; prose
+/// `\u003e` after its backslash.
+const ESCAPED_GT: &[u8] = b"u003e";
+
+/// Keyword rules need the key followed by an optional quote, blanks and `=`, `:` or `>` (or
+/// `\u003e`); prose
 /// (`the password reset page`, `a token from your dashboard`) fails that in a few bytes. `true`
 /// only when the bytes present already rule an assignment out.
 pub fn not_an_assignment(hay: &[u8], start: usize) -> bool {
@@ -56,6 +68,10 @@ pub fn not_an_assignment(hay: &[u8], start: usize) -> bool {
         i += 1;
     }
     if at(i) == Some(b'\\') {
+        // Maybe `\u003e`, an escaped `>`: not ruled out.
+        if at(i + 1) == Some(b'u') {
+            return false;
+        }
         i += 1;
     }
     if matches!(at(i), Some(b'"' | b'\'')) {

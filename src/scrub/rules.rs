@@ -63,11 +63,12 @@ const fn rule(
 }
 
 /// A `key: value` / `key=value` / `"key": "value"` / `<Key>value</Key>` assignment whose key
-/// ends with `key`, its value repeated `$reps` times (`3,4096`), each form's value closed by
-/// `$dq`, `$sq`, `$delim` and `$xml` in turn. The regex starts `back` bytes before the anchor
+/// ends with `key` (the last also as Go escapes it inside JSON strings,
+/// `\u003cKey\u003evalue\u003c/Key\u003e`), its value repeated `$reps` times (`3,4096`), each
+/// form's value closed by `$dq`, `$sq`, `$delim`, `$xml` and `$esc_xml` in turn. The regex starts `back` bytes before the anchor
 /// (at the key's first letter).
 macro_rules! assignment {
-    ($key:literal, $reps:expr, $dq:literal, $sq:literal, $delim:literal, $xml:literal) => {
+    ($key:literal, $reps:expr, $dq:literal, $sq:literal, $delim:literal, $xml:literal, $esc_xml:literal) => {
         concat!(
             "(?i:",
             $key,
@@ -91,6 +92,11 @@ macro_rules! assignment {
             $reps,
             "})",
             $xml,
+            // XML inside a JSON string as Go writes it by default: `\u003cKey\u003evalue\u003c/`.
+            r#"|\\u003[eE]([^<\\\r\n]{"#,
+            $reps,
+            "})",
+            $esc_xml,
             ")"
         )
     };
@@ -119,7 +125,8 @@ macro_rules! keyword {
                     r#"""#,
                     "'",
                     r#"(?:[\s"'<>&,;{}\[\]\\]|$)"#,
-                    "</"
+                    "</",
+                    r"\\u003[cC]/"
                 ),
                 assignment!(
                     $key,
@@ -127,7 +134,8 @@ macro_rules! keyword {
                     r#"(?:"|\\?$)"#,
                     "(?:'|$)",
                     r#"(?:[\s"'<>&,;{}\[\]\\]|$)"#,
-                    "(?:</|<?$)"
+                    "(?:</|<?$)",
+                    r"(?:\\u003[cC]/|(?:\\(?:u(?:0(?:0(?:3[cC]?)?)?)?)?)?$)"
                 ),
             ),
             keep: 0,
@@ -192,7 +200,7 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         &["ecretAccessKey", "ecret_access_key", "ECRET_ACCESS_KEY"],
         1,
         concat!(
-            r#"(?i:secret_?access_?key)(?:(?:\\?["'])?[ \t]{0,4}(?:=>|:|=)[ \t]{0,4}["']?|>)"#,
+            r#"(?i:secret_?access_?key)(?:(?:\\?["'])?[ \t]{0,4}(?:=>|:|=)[ \t]{0,4}["']?|>|\\u003[eE])"#,
             r"((?:[A-Za-z0-9/+]|\\/){40})(?:[^A-Za-z0-9/+=\\]|\\[^/]|$)"
         ),
         Check::NotPlaceholder,
@@ -202,7 +210,7 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         &["essionToken", "ession_token", "ESSION_TOKEN"],
         1,
         concat!(
-            r#"(?i:session_?token)(?:(?:\\?["'])?[ \t]{0,4}(?:=>|:|=)[ \t]{0,4}["']?|>)"#,
+            r#"(?i:session_?token)(?:(?:\\?["'])?[ \t]{0,4}(?:=>|:|=)[ \t]{0,4}["']?|>|\\u003[eE])"#,
             r"((?:[A-Za-z0-9/+=]|\\/){100,4096})(?:[^A-Za-z0-9/+=\\]|\\[^/]|$)"
         ),
         Check::NotPlaceholder,
@@ -213,6 +221,15 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         "cloud",
         &["AccountKey="],
         r"AccountKey=((?:[A-Za-z0-9+/]|\\/){86}==)",
+        0,
+        Check::None,
+    ),
+    // After `&` as Go escapes it inside JSON strings (`\u0026sig=`), where `\b` fails.
+    rule(
+        "azure_sas_signature",
+        "cloud",
+        &[r"\u0026sig="],
+        r#"\\u0026sig=((?:[A-Za-z0-9%+/]|\\/){40,120}(?:=|%3[Dd]){0,2})(?:[&\s"'<]|\\[^/]|$)"#,
         0,
         Check::None,
     ),

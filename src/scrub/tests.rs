@@ -435,6 +435,10 @@ fn long_keyword_values_are_redacted_whole() {
                 "bearer",
                 format!(r#"{{"Authorization": "Bearer {value}", "next": 1}}"#),
             ),
+            (
+                "escaped xml",
+                format!(r#"{{"b": "\u003caccess_token\u003e{value}\u003c/access_token\u003e"}}"#),
+            ),
         ] {
             let b = body.as_bytes();
             let (whole, counts) = run(&p, &set, &[b]);

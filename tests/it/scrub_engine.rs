@@ -57,6 +57,12 @@ fn positives() -> Vec<(&'static str, String, String)> {
         s("bearer_token", r#"{"Authorization":"Bearer 8f2c1e9a7b\/6d5c4e3f2a"}"#.into(), r"8f2c1e9a7b\/6d5c4e3f2a"),
         s("bearer_token", r#"{"log":"Authorization: Bearer 8f2c1e9a7b6d5c4e3f2a\nnext line"}"#.into(), "8f2c1e9a7b6d5c4e3f2a"),
         s("basic_credentials", r#"{"Authorization":"Basic YWxpY2U6czNjcjN0Pz8\/"}"#.into(), r"YWxpY2U6czNjcjN0Pz8\/"),
+        // Inside JSON strings as Go writes them by default: `<`, `>` and `&` as `\u003c`,
+        // `\u003e`, `\u0026`.
+        s("aws_secret_access_key", format!(r#"{{"body":"\u003cSecretAccessKey\u003e{B64_40}\u003c/SecretAccessKey\u003e"}}"#), B64_40),
+        s("aws_session_token", format!(r#"{{"body":"\u003cSessionToken\u003e{}\u003c/SessionToken\u003e"}}"#, esc(&sts_token)), &esc(&sts_token)),
+        s("password", r#"{"body":"\u003cPassword\u003eTr0ub4dor3\u003c/Password\u003e"}"#.into(), "Tr0ub4dor3"),
+        s("azure_sas_signature", r#"{"url":"https://x.blob.core.windows.net/c/b?sv=2022-11-02\u0026sp=r\u0026sig=Q7vL4nR8sT1wY6zB3cF5gJ0dK2eA7iU9oHx9kP2m%2Bx%3D\u0026se=2026"}"#.into(), "Q7vL4nR8sT1wY6zB3cF5gJ0dK2eA7iU9oHx9kP2m%2Bx%3D"),
         s("aws_access_key_id", "AWS_ACCESS_KEY_ID=AKIA2OGYBAH6TJ5WXYZQ".into(), "AKIA2OGYBAH6TJ5WXYZQ"),
         s("aws_access_key_id", r#"{"AccessKeyId":"ASIA2OGYBAH6TJ5WXYZQ"}"#.into(), "ASIA2OGYBAH6TJ5WXYZQ"),
         s("aws_secret_access_key", format!("aws_secret_access_key = {B64_40}\n"), B64_40),
