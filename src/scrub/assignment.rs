@@ -21,11 +21,16 @@ pub fn assignment_value(hay: &[u8], start: usize, eof: bool) -> Result<Option<us
     }
     if at(i)? == Some(b'\\') {
         // `>` as Go escapes it inside JSON strings: `\u003e` (either case).
-        let mut escaped = true;
-        for (k, b) in ESCAPED_GT.iter().enumerate() {
-            escaped &= at(i + 1 + k)?.is_some_and(|c| c.eq_ignore_ascii_case(b));
-        }
-        if escaped {
+        // Decided at the first byte that differs; more bytes are waited for only while it can be.
+        let escaped = || -> Result<bool, ()> {
+            for (k, b) in ESCAPED_GT.iter().enumerate() {
+                if !at(i + 1 + k)?.is_some_and(|c| c.eq_ignore_ascii_case(b)) {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        };
+        if escaped()? {
             return Ok(Some(i + 1 + ESCAPED_GT.len()));
         }
         i += 1;
@@ -58,9 +63,8 @@ pub fn assignment_value(hay: &[u8], start: usize, eof: bool) -> Result<Option<us
 const ESCAPED_GT: &[u8] = b"u003e";
 
 /// Keyword rules need the key followed by an optional quote, blanks and `=`, `:` or `>` (or
-/// `\u003e`); prose
-/// (`the password reset page`, `a token from your dashboard`) fails that in a few bytes. `true`
-/// only when the bytes present already rule an assignment out.
+/// `\u003e`); prose (`the password reset page`, `a token from your dashboard`) fails that in a
+/// few bytes. `true` only when the bytes present already rule an assignment out.
 pub fn not_an_assignment(hay: &[u8], start: usize) -> bool {
     let mut i = start;
     let at = |i: usize| hay.get(i).copied();

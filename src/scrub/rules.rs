@@ -224,15 +224,6 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         0,
         Check::None,
     ),
-    // After `&` as Go escapes it inside JSON strings (`\u0026sig=`), where `\b` fails.
-    rule(
-        "azure_sas_signature",
-        "cloud",
-        &[r"\u0026sig="],
-        r#"\\u0026sig=((?:[A-Za-z0-9%+/]|\\/){40,120}(?:=|%3[Dd]){0,2})(?:[&\s"'<]|\\[^/]|$)"#,
-        0,
-        Check::None,
-    ),
     rule(
         "azure_sas_signature",
         "cloud",
@@ -241,6 +232,21 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         0,
         Check::None,
     ),
+    // After `&` as Go escapes it inside JSON strings (`\u0026sig=`), where `\b` fails: found at
+    // the same `sig=` anchor, its regex starting 6 bytes before it. (An anchor of its own,
+    // `\u0026sig=`, loosened a Teddy bucket: +10% on clean JSON.)
+    RuleDef {
+        kind: "azure_sas_signature",
+        pack: "cloud",
+        anchors: &["sig="],
+        back: 6,
+        verify: Verify::Regex(
+            r#"\\u0026sig=((?:[A-Za-z0-9%+/]|\\/){40,120}(?:=|%3[Dd]){0,2})(?:[&\s"'<]|\\[^/]|$)"#,
+        ),
+        keep: 0,
+        check: Check::None,
+        standalone: true,
+    },
     // Google.
     rule(
         "google_api_key",

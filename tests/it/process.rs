@@ -178,14 +178,17 @@ fn sighup_reloads_the_configuration() {
     let p = spawn(dir.path(), &[]);
     let admin_addr = format!("127.0.0.1:{admin}").parse().unwrap();
     wait_http_ok(admin_addr, "/readyz");
-    let r = curl(&[
-        "-x",
-        &format!("http://alice:{ALICE_KEY}@127.0.0.1:{proxy}"),
-        "-H",
-        "X-Cred-Handle: A",
-        &format!("http://127.0.0.1:{}/x", up.port()),
-    ]);
-    assert_eq!(r.status, 200, "{}", r.raw());
+    let request = |handle: &str| {
+        let r = curl(&[
+            "-x",
+            &format!("http://alice:{ALICE_KEY}@127.0.0.1:{proxy}"),
+            "-H",
+            &format!("X-Cred-Handle: {handle}"),
+            &format!("http://127.0.0.1:{}/x", up.port()),
+        ]);
+        assert_eq!(r.status, 200, "{}", r.raw());
+    };
+    request("A");
     std::fs::write(
         dir.path().join("routes/b.yaml"),
         route("B", up.port(), BEARER, &secret.credential(), ALLOW_ALL),
@@ -210,14 +213,7 @@ fn sighup_reloads_the_configuration() {
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let r = curl(&[
-        "-x",
-        &format!("http://alice:{ALICE_KEY}@127.0.0.1:{proxy}"),
-        "-H",
-        "X-Cred-Handle: B",
-        &format!("http://127.0.0.1:{}/x", up.port()),
-    ]);
-    assert_eq!(r.status, 200, "{}", r.raw());
+    request("B");
 
     // A stop (SIGINT: without the grace period) exits cleanly with every audit line out,
     // including the one from the log the reload replaced.
