@@ -88,7 +88,7 @@ fn piece() -> impl Strategy<Value = String> {
         2 => proptest::sample::select(vec![
             ".", "-", "_", ":", "@", "/", "=", " ", "\"", "'", "\n", "+", "%3D", ".eyJ", "://", "==",
             // JSON string escapes: a slash (`\/`), and others a token may run into.
-            "\\/", "\\", "\\n", "\\\"", ":\\/\\/", "\\u002B", "\\u0026", "\\u00",
+            "\\/", "\\", "\\n", "\\\"", ":\\/\\/",
         ])
         .prop_map(str::to_string),
     ]
@@ -175,13 +175,12 @@ fn case_insensitive_words_fold_into_one_literal() {
         }
     }
 }
-/// Rules whose runs take JSON escapes (`\/`, `\u002B`) agree with the regex engine on tokens
-/// with escapes at their start, middle and end, around the run bounds, and before every kind of
-/// ending: a quote, another escape (`\n`, `\"`, `\u0026`), an escape cut short, the end of
-/// the input.
+/// Rules whose runs take JSON-escaped slashes (`\/`) agree with the regex engine on tokens with
+/// escapes at their start, middle and end, around the run bounds, and before every kind of
+/// ending: a quote, another escape (`\n`, `\"`), the end of the input.
 #[test]
 fn escaped_slashes_agree_with_the_regex() {
-    let alnum = "Q7vL4nR8sT1wY6zB3cF5gJ0dK2eA7iU9oHx9kP2m".repeat(4);
+    let alnum = "Q7vL4nR8sT1wY6zB3cF5gJ0dK2eA7iU9oHx9kP2m".repeat(3);
     let mut escaping = 0;
     for (re, simple, anchors, window, src) in simple_rules() {
         if !src.contains(r"\\/") {
@@ -189,14 +188,9 @@ fn escaped_slashes_agree_with_the_regex() {
         }
         escaping += 1;
         for anchor in anchors {
-            // Around the bounds: `whsec_`'s 128 (with `services` before the body) is where a run
-            // stops before an escape it could take, and only the ending decides.
-            for len in [2, 5, 7, 19, 23, 40, 85, 86, 90, 119, 120, 121, 128] {
-                for sep in ["\\/", "/", "", "\\/\\/", "\\u002B", "\\u002b\\/", "+"] {
-                    for end in [
-                        "", "\"", "\\n", "\\\"", "\\/", "\\", "==", "== ", " ", "\\u002B",
-                        "\\u0026", "\\u002", "\\u00", "\\u", "\\u002x", "\\u003c/",
-                    ] {
+            for len in [2, 5, 7, 19, 23, 40, 85, 86, 90] {
+                for sep in ["\\/", "/", "", "\\/\\/"] {
+                    for end in ["", "\"", "\\n", "\\\"", "\\/", "\\", "==", "== ", " "] {
                         let body = &alnum[..len];
                         let (a, b) = body.split_at(len / 3);
                         for token in [
