@@ -34,6 +34,15 @@ fn write_config(dir: &Path, proxy: u16, admin: u16, routes: &[(&str, String)]) {
     .unwrap();
 }
 
+/// Sends `sig` (`-HUP`, `-INT`) to the process.
+fn signal(p: &Proc, sig: &str) {
+    let status = Command::new("kill")
+        .args([sig, &p.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill {sig}");
+}
+
 fn spawn(dir: &Path, envs: &[(&str, &str)]) -> Proc {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_credgate"));
     cmd.args(["run", "-c"])
@@ -194,11 +203,7 @@ fn sighup_reloads_the_configuration() {
         route("B", up.port(), BEARER, &secret.credential(), ALLOW_ALL),
     )
     .unwrap();
-    let status = Command::new("kill")
-        .args(["-HUP", &p.0.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    signal(&p, "-HUP");
     // Reload is asynchronous to the signal: poll the metric it bumps.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
@@ -218,11 +223,7 @@ fn sighup_reloads_the_configuration() {
     // A stop (SIGINT: without the grace period) exits cleanly with every audit line out,
     // including the one from the log the reload replaced.
     let mut p = p;
-    let status = Command::new("kill")
-        .args(["-INT", &p.0.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    signal(&p, "-INT");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let exit = loop {
         if let Some(s) = p.0.try_wait().unwrap() {
