@@ -15,7 +15,7 @@ use super::checks::{self, Check};
 use super::pem::pem;
 use super::prefilter::{Candidates, Prefilter};
 use super::rules::{RuleDef, Verify, KEYWORD_VALUE_MAX};
-use super::simple::{Literal, Skip};
+use super::simple::{Found, Literal, Skip};
 use super::verifier::{compile_regex, literal_prefix, RegexVerifier, Verifier};
 
 pub use super::verifier::Caches;
@@ -389,15 +389,14 @@ impl PatternSet {
                 if rule.assignment && not_an_assignment(hay, start) {
                     return Verdict::NoMatch;
                 }
-                if start + rule.window > hay.len() && !eof {
-                    return Verdict::NeedMore;
-                }
+                // No wait for the rule's window: the walk's verdicts are final as soon as made.
                 match (simple.find_from(hay, start, eof, skip), &rule.long) {
-                    (Some(span), _) => self.accept(rule, idx, hay, start, span, check),
-                    (None, Some(long)) => {
+                    (Found::Secret(span), _) => self.accept(rule, idx, hay, start, span, check),
+                    (Found::More, _) => Verdict::NeedMore,
+                    (Found::No, Some(long)) => {
                         self.long_value(rule, idx, long, hay, start, eof, caches, check)
                     }
-                    (None, None) => Verdict::NoMatch,
+                    (Found::No, None) => Verdict::NoMatch,
                 }
             }
             Verifier::Regex(rv) => {
@@ -421,9 +420,9 @@ impl PatternSet {
     }
 
     /// A keyword or `Bearer` value longer than the rule's regex takes (over 4 KiB: a long client
-    /// secret, an opaque token), once that regex (or the direct matcher) found nothing with its
-    /// whole window in view. The value is
-    /// redacted whole when its end is within [`HARD_CAP`] bytes of the key; the verdict waits
+    /// secret, an opaque token), once that regex (or the direct matcher) has turned the value
+    /// down for good. The value is redacted whole when its end is within [`HARD_CAP`] bytes of
+    /// the key; the verdict waits
     /// while the value runs to the end of the bytes so far, and a value still going at the cap
     /// fails the body closed, as a private key block does: a secret is never let through for
     /// being long.

@@ -469,10 +469,10 @@ impl Simple {
         true
     }
 
-    /// The secret's span when the rule matches at `start`. `hay` holds at least the rule's
-    /// window after `start`, or ends where the input ends (`eof`).
+    /// What a walk from `start` decides (see [`Found`]); `eof` says whether `hay` ends where the
+    /// input ends.
     #[cfg(test)]
-    pub fn find(&self, hay: &[u8], start: usize, eof: bool) -> Option<Range<usize>> {
+    pub fn find(&self, hay: &[u8], start: usize, eof: bool) -> Found {
         self.find_from(hay, start, eof, Skip::NONE)
     }
 
@@ -523,15 +523,9 @@ impl Simple {
 
     /// [`Simple::find`] with the anchor's proven steps skipped (`skip` from [`Simple::skip_for`]
     /// for the anchor that is at `start`).
-    pub fn find_from(
-        &self,
-        hay: &[u8],
-        start: usize,
-        eof: bool,
-        skip: Skip,
-    ) -> Option<Range<usize>> {
+    pub fn find_from(&self, hay: &[u8], start: usize, eof: bool, skip: Skip) -> Found {
         if self.start_boundary && start > 0 && is_word(hay[start - 1]) {
-            return None;
+            return Found::No;
         }
         let first = usize::from(skip.steps);
         let mut i = start + usize::from(skip.bytes);
@@ -547,14 +541,23 @@ impl Simple {
             i += match step {
                 Step::Lit(l) => {
                     if !l.is_at(rest) {
-                        return None;
+                        return cut_short(rest, &l.bytes, eof, <[u8]>::eq);
                     }
                     l.len()
                 }
-                Step::Alt(ls) => ls.iter().find(|l| l.is_at(rest))?.len(),
+                Step::Alt(ls) => match ls.iter().find(|l| l.is_at(rest)) {
+                    Some(l) => l.len(),
+                    None => {
+                        return ls
+                            .iter()
+                            .map(|l| cut_short(rest, &l.bytes, eof, <[u8]>::eq))
+                            .find(|f| *f == Found::More)
+                            .unwrap_or(Found::No)
+                    }
+                },
                 Step::Fold(l) => match rest.get(..l.len()) {
                     Some(head) if head.eq_ignore_ascii_case(l) => l.len(),
-                    _ => return None,
+                    _ => return cut_short(rest, l, eof, <[u8]>::eq_ignore_ascii_case),
                 },
                 // One byte of a class: no run loop.
                 Step::Run {
@@ -564,8 +567,9 @@ impl Simple {
                     esc: false,
                 } => match rest.first() {
                     Some(&b) if set[b as usize] => 1,
+                    None if !eof => return Found::More,
                     _ if *min == 0 => 0,
-                    _ => return None,
+                    _ => return Found::No,
                 },
                 Step::Run {
                     set,
@@ -574,8 +578,12 @@ impl Simple {
                     esc: false,
                 } => {
                     let n = run(set, &rest[..rest.len().min(*max)]);
+                    // Every byte so far is a member: the run may go on.
+                    if n == rest.len() && n < *max && !eof {
+                        return Found::More;
+                    }
                     if n < *min {
-                        return None;
+                        return Found::No;
                     }
                     n
                 }
@@ -586,8 +594,14 @@ impl Simple {
                     esc: true,
                 } => {
                     let (members, bytes) = run_escaped(set, rest, *max);
+                    // The run took every byte so far, or stopped at a final backslash that may
+                    // begin `\/`.
+                    let tail = &rest[bytes..];
+                    if members < *max && !eof && (tail.is_empty() || tail == b"\\") {
+                        return Found::More;
+                    }
                     if members < *min {
-                        return None;
+                        return Found::No;
                     }
                     bytes
                 }
@@ -598,13 +612,60 @@ impl Simple {
         }
         let ok = match (&self.end, hay.get(i)) {
             (End::Free, _) => true,
+            (_, None) if !eof => return Found::More,
+            (_, None) => true,
             (End::WordBoundary, Some(&b)) => !is_word(b),
             (End::DelimiterOrEof(t, esc), Some(&b)) => {
-                t[b as usize] || (*esc && b == b'\\' && hay.get(i + 1).is_some_and(|&c| c != b'/'))
+                t[b as usize]
+                    || (*esc
+                        && b == b'\\'
+                        && match hay.get(i + 1) {
+                            Some(&c) => c != b'/',
+                            None if !eof => return Found::More,
+                            None => false,
+                        })
             }
-            (_, None) => eof,
         };
-        ok.then_some(s..e)
+        if ok {
+            Found::Secret(s..e)
+        } else {
+            Found::No
+        }
+    }
+}
+
+/// What a walk from a candidate decides. A verdict other than `More` is final: it is what the
+/// walk says on any longer input with these bytes at its start, so a candidate is decided as soon
+/// as its walk has seen a mismatch or its terminator, not once the rule's longest match is in
+/// view (which a token written with escapes makes several times longer than the token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// The rule matches; the secret's span.
+    Secret(Range<usize>),
+    /// The rule does not match.
+    No,
+    /// The bytes end before the walk can decide (never at the end of the input).
+    More,
+}
+
+impl Found {
+    #[cfg(test)]
+    pub fn secret(self) -> Option<Range<usize>> {
+        match self {
+            Found::Secret(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+/// The verdict on a literal step that does not match `rest`: `More` when `rest` is a proper
+/// prefix of it (by `same`) and more bytes may come.
+#[cold]
+fn cut_short(rest: &[u8], lit: &[u8], eof: bool, same: fn(&[u8], &[u8]) -> bool) -> Found {
+    if !eof && rest.len() < lit.len() && same(rest, &lit[..rest.len()]) {
+        Found::More
+    } else {
+        Found::No
     }
 }
 

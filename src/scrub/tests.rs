@@ -289,6 +289,30 @@ fn hold_back_is_bounded_and_a_huge_key_block_fails_closed() {
     assert_eq!(s.body_counts.get("scrub_overflow"), 1);
 }
 
+/// A token is settled once its terminator arrives, not once the rule's longest match (8 KiB for
+/// a `Bearer` value that may hold `\/` escapes) is in view: a streamed body (SSE, a chat
+/// completion) is not held back behind every token in it.
+#[test]
+fn a_short_token_is_not_held_back_for_its_rules_window() {
+    let p = ScrubPolicy::default();
+    let mut s = p.scrubber(live(&[]));
+    let token = "Zx81Kq0PLm3N7vBt2YwR5sAe9uJc4H";
+    let head = format!("data: {{\"auth\":\"Bearer {token}\",\"n\":1}}\n\n");
+    let out = s
+        .push(Some(head.as_bytes()), false)
+        .unwrap()
+        .unwrap_or_default();
+    let out = String::from_utf8(out.to_vec()).unwrap();
+    assert_eq!(
+        out,
+        "data: {\"auth\":\"Bearer [REDACTED:bearer_token]\",\"n\":1}\n\n"
+    );
+    // Cut inside the token, the stream waits for the rest.
+    let mut s = p.scrubber(live(&[]));
+    let out = s.push(Some(&head.as_bytes()[..30]), false).unwrap();
+    assert_eq!(out.unwrap_or_default(), &b"data: {\"auth\":\""[..]);
+}
+
 #[test]
 fn a_key_block_cut_by_the_end_of_the_body_is_redacted_to_the_end() {
     let p = ScrubPolicy::default();

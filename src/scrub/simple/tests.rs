@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use regex_automata::util::syntax;
 use regex_automata::{meta, Anchored, Input};
 
-use super::Simple;
+use super::{Found, Simple};
 use crate::scrub::rules::{Verify, DEFAULT_RULES};
 
 fn config() -> syntax::Config {
@@ -53,6 +53,13 @@ fn by_regex(re: &meta::Regex, hay: &[u8], start: usize, window: usize) -> Option
         .find_map(|g| caps.get_group(g))
         .or_else(|| caps.get_group(0))?;
     Some((span.start, span.end))
+}
+
+/// A verdict made with the rule's window in view (or at the end of the input), which must be
+/// final.
+fn decided(found: Found) -> Option<(usize, usize)> {
+    assert_ne!(found, Found::More, "a walk with its window in view decides");
+    found.secret().map(|r| (r.start, r.end))
 }
 
 #[test]
@@ -115,16 +122,26 @@ proptest! {
                 break;
             }
             let want = by_regex(re, hay, start, *window);
-            let got = simple.find(hay, start, eof).map(|r| (r.start, r.end));
+            let got = decided(simple.find(hay, start, eof));
             // At the end of a chunk (not eof) `$` cannot match: the regex engine sees the same.
             prop_assert_eq!(got, want, "rule {:?} at {} in {:?}", re, start, s);
             // Where an anchor is, skipping the steps it proves changes nothing.
             for a in anchors {
                 if hay[start..].starts_with(a.as_bytes()) {
-                    let skipped = simple
-                        .find_from(hay, start, eof, simple.skip_for(a.as_bytes()))
-                        .map(|r| (r.start, r.end));
+                    let skip = simple.skip_for(a.as_bytes());
+                    let skipped = decided(simple.find_from(hay, start, eof, skip));
                     prop_assert_eq!(skipped, want, "anchor {:?} at {} in {:?}", a, start, s);
+                    // Cut short anywhere after the anchor, the walk waits or already says what
+                    // it says with everything in view.
+                    for cut in start + a.len()..hay.len() {
+                        let early = simple.find_from(&hay[..cut], start, false, skip);
+                        if early != Found::More {
+                            prop_assert_eq!(
+                                early.secret().map(|r| (r.start, r.end)), want,
+                                "cut at {} after anchor {:?} at {} in {:?}", cut, a, start, s
+                            );
+                        }
+                    }
                 }
             }
         }
@@ -169,7 +186,7 @@ fn case_insensitive_words_fold_into_one_literal() {
             let hay = hay.as_bytes();
             for start in 0..hay.len() {
                 let want = by_regex(&meta, hay, start, window);
-                let got = simple.find(hay, start, true).map(|r| (r.start, r.end));
+                let got = decided(simple.find(hay, start, true));
                 assert_eq!(got, want, "{re} at {start} in {:?}", hay);
             }
         }
@@ -206,9 +223,18 @@ fn escaped_slashes_agree_with_the_regex() {
                                         break;
                                     }
                                     let want = by_regex(re, hay, start, *window);
-                                    let got =
-                                        simple.find(hay, start, eof).map(|r| (r.start, r.end));
+                                    let got = decided(simple.find(hay, start, eof));
                                     assert_eq!(got, want, "{src} at {start} in {s:?} (eof {eof})");
+                                    // A final backslash may begin `\/`: cut anywhere, the walk
+                                    // waits or says the same.
+                                    for cut in (start + 1..hay.len()).filter(|_| eof) {
+                                        let early = simple.find(&hay[..cut], start, false);
+                                        assert!(
+                                            early == Found::More
+                                                || early.secret().map(|r| (r.start, r.end)) == want,
+                                            "{src} cut at {cut}, from {start} in {s:?}"
+                                        );
+                                    }
                                 }
                             }
                         }
@@ -221,4 +247,66 @@ fn escaped_slashes_agree_with_the_regex() {
         escaping >= 5,
         "only {escaping} direct rules take escaped slashes"
     );
+}
+
+/// Every kind of step, cut short at every byte: the walk waits, or already says what it says on
+/// the whole input. And it does decide early: a short token is settled once its terminator is in
+/// view, long before the rule's longest match is.
+#[test]
+fn cut_short_walks_wait_or_decide_finally() {
+    for (re, hays) in [
+        (
+            r"ab[cd]([0-9]{2,4})\b",
+            &["abc12 x", "abd1234", "abx12", "ab", "abc1", "abc12345"][..],
+        ),
+        (
+            r"x(?:foo|bar)([0-9]{2,40})(?:[^0-9]|$)",
+            &[
+                "xfoo12\"}",
+                "xbar1",
+                "xbaz12",
+                "xfo",
+                "xfoo12345678901234567890;x",
+            ],
+        ),
+        (
+            r"(?i:bearer)[ \t]{1,4}([0-9a-z]{2,80})(?:[^0-9a-z]|$)",
+            &["Bearer ab12\"", "bEaRe", "BEARER\t\tq9", "beare x"],
+        ),
+        (r"x[ab]?y([0-9]{1,9})", &["xay1", "xy12", "xcy1", "x"]),
+        (
+            r"k((?:[a-z/]|\\/){2,6})(?:[^a-z/\\]|\\[^/]|$)",
+            &[
+                r"kab\/cd\n",
+                r"kab\/cd\",
+                r"kab\",
+                r"k\/\/\",
+                r"kabc\/",
+                "kab\"x",
+                // The run is full: the final backslash is the ending's.
+                r"kabcdef\",
+            ],
+        ),
+    ] {
+        let hir = syntax::parse_with(re, &config()).unwrap();
+        let simple = Simple::new(&hir).unwrap_or_else(|| panic!("{re} is simple"));
+        let mut early = 0;
+        // Each as the whole input, and followed by one more byte.
+        for hay in hays.iter().flat_map(|h| [h.to_string(), format!("{h} ")]) {
+            let hay = hay.as_bytes();
+            for start in 0..hay.len() {
+                let want = simple.find(hay, start, true);
+                assert_ne!(want, Found::More);
+                for cut in start..=hay.len() {
+                    let got = simple.find(&hay[..cut], start, false);
+                    assert!(
+                        got == Found::More || got == want,
+                        "{re}: {got:?} cut at {cut}, {want:?} from {start} in {hay:?}"
+                    );
+                    early += usize::from(matches!(got, Found::Secret(_)));
+                }
+            }
+        }
+        assert!(early > 0, "{re}: no match decided before the end");
+    }
 }
