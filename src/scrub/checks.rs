@@ -377,6 +377,24 @@ pub fn is_placeholder(v: &[u8]) -> bool {
         || t.iter().all(|b| b.eq_ignore_ascii_case(&t[0]))
 }
 
+/// `v` with the JSON escapes a token may hold for its `/` and `+` (`\/`, `\u002b`) decoded.
+fn unescape_members(v: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    while i < v.len() {
+        let rest = &v[i..];
+        let (byte, len) = match rest {
+            [b'\\', b'/', ..] => (b'/', 2),
+            [b'\\', b'u', b'0', b'0', b'2', b'b' | b'B', ..] => (b'+', 6),
+            [b, ..] => (*b, 1),
+            [] => break,
+        };
+        out.push(byte);
+        i += len;
+    }
+    out
+}
+
 fn classes(v: &[u8]) -> usize {
     [
         v.iter().any(u8::is_ascii_lowercase),
@@ -409,14 +427,9 @@ pub fn passes(check: Check, secret: &[u8], before: &[u8], quoted: bool) -> bool 
                     .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
                     .with_decode_allow_trailing_bits(true),
             );
-            // Inside a JSON string the base64 may have its slashes escaped (`\/`).
+            // Inside a JSON string the base64 may have its `/` and `+` escaped (`\/`, `\u002b`).
             let secret: std::borrow::Cow<[u8]> = if secret.contains(&b'\\') {
-                secret
-                    .iter()
-                    .enumerate()
-                    .filter(|&(i, &b)| !(b == b'\\' && secret.get(i + 1) == Some(&b'/')))
-                    .map(|(_, &b)| b)
-                    .collect()
+                unescape_members(secret).into()
             } else {
                 secret.into()
             };
@@ -626,14 +639,15 @@ mod tests {
 
     #[test]
     fn basic_needs_a_printable_pair() {
-        assert!(passes(Check::BasicPair, b"YWxpY2U6czNjcjN0", b"", false)); // alice:s3cr3t
-                                                                            // alice:s3cr3t??? with its slash escaped as in a JSON string.
-        assert!(passes(
-            Check::BasicPair,
-            b"YWxpY2U6czNjcjN0Pz8\\/",
-            b"",
-            false
-        ));
+        // alice:s3cr3t
+        assert!(passes(Check::BasicPair, b"YWxpY2U6czNjcjN0", b"", false));
+        // alice:s3cr3t??? and alice:Tr0ub~4, their `/` and `+` escaped as in JSON strings.
+        for escaped in [
+            &b"YWxpY2U6czNjcjN0Pz8\\/"[..],
+            b"YWxpY2U6VHIwdWJ\\u002BNA==",
+        ] {
+            assert!(passes(Check::BasicPair, escaped, b"", false));
+        }
         assert!(!passes(Check::BasicPair, b"authentication", b"", false));
         assert!(!passes(
             Check::BasicPair,

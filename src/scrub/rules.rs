@@ -201,7 +201,7 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         1,
         concat!(
             r#"(?i:secret_?access_?key)(?:(?:\\?["'])?[ \t]{0,4}(?:=>|:|=)[ \t]{0,4}["']?|>|\\u003[eE])"#,
-            r"((?:[A-Za-z0-9/+]|\\/){40})(?:[^A-Za-z0-9/+=\\]|\\[^/]|$)"
+            r"((?:[A-Za-z0-9/+]|\\/|\\u002[bB]){40})(?:[^A-Za-z0-9/+=\\]|\\(?:[^/u]|u(?:[^0]|0(?:[^0]|0(?:[^2]|2[^bB]))))|$)"
         ),
         Check::NotPlaceholder,
     ),
@@ -211,7 +211,7 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         1,
         concat!(
             r#"(?i:session_?token)(?:(?:\\?["'])?[ \t]{0,4}(?:=>|:|=)[ \t]{0,4}["']?|>|\\u003[eE])"#,
-            r"((?:[A-Za-z0-9/+=]|\\/){100,4096})(?:[^A-Za-z0-9/+=\\]|\\[^/]|$)"
+            r"((?:[A-Za-z0-9/+=]|\\/|\\u002[bB]){100,4096})(?:[^A-Za-z0-9/+=\\]|\\(?:[^/u]|u(?:[^0]|0(?:[^0]|0(?:[^2]|2[^bB]))))|$)"
         ),
         Check::NotPlaceholder,
     ),
@@ -220,7 +220,7 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         "azure_storage_key",
         "cloud",
         &["AccountKey="],
-        r"AccountKey=((?:[A-Za-z0-9+/]|\\/){86}==)",
+        r"AccountKey=((?:[A-Za-z0-9+/]|\\/|\\u002[bB]){86}==)",
         0,
         Check::None,
     ),
@@ -228,7 +228,7 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         "azure_sas_signature",
         "cloud",
         &["sig="],
-        r#"(?-u:\b)sig=((?:[A-Za-z0-9%+/]|\\/){40,120}(?:=|%3[Dd]){0,2})(?:[&\s"'<]|\\[^/]|$)"#,
+        r#"(?-u:\b)sig=((?:[A-Za-z0-9%+/]|\\/|\\u002[bB]){40,120}(?:=|%3[Dd]){0,2})(?:[&\s"'<]|\\(?:[^/u]|u(?:[^0]|0(?:[^0]|0(?:[^2]|2[^bB]))))|$)"#,
         0,
         Check::None,
     ),
@@ -241,7 +241,7 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         anchors: &["sig="],
         back: 6,
         verify: Verify::Regex(
-            r#"\\u0026sig=((?:[A-Za-z0-9%+/]|\\/){40,120}(?:=|%3[Dd]){0,2})(?:[&\s"'<]|\\[^/]|$)"#,
+            r#"\\u0026sig=((?:[A-Za-z0-9%+/]|\\/|\\u002[bB]){40,120}(?:=|%3[Dd]){0,2})(?:[&\s"'<]|\\(?:[^/u]|u(?:[^0]|0(?:[^0]|0(?:[^2]|2[^bB]))))|$)"#,
         ),
         keep: 0,
         check: Check::None,
@@ -293,7 +293,7 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         "stripe_webhook_secret",
         "payments",
         &["whsec_"],
-        r"(?-u:\b)(whsec_(?:[0-9A-Za-z+/=]|\\/){24,128})(?:[^0-9A-Za-z+/=\\]|\\[^/]|$)",
+        r"(?-u:\b)(whsec_(?:[0-9A-Za-z+/=]|\\/|\\u002[bB]){24,128})(?:[^0-9A-Za-z+/=\\]|\\(?:[^/u]|u(?:[^0]|0(?:[^0]|0(?:[^2]|2[^bB]))))|$)",
         6,
         Check::NotPlaceholder,
     ),
@@ -359,7 +359,7 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         "slack_webhook",
         "chat",
         &["hooks.slack.com/", r"hooks.slack.com\/"],
-        r"hooks\.slack\.com(?:/|\\/)((?:services|workflows|triggers)(?:/|\\/)(?:[0-9A-Za-z_/+-]|\\/){20,250})",
+        r"hooks\.slack\.com(?:/|\\/)((?:services|workflows|triggers)(?:/|\\/)(?:[0-9A-Za-z_/+-]|\\/|\\u002[bB]){20,250})",
         0,
         Check::NotPlaceholder,
     ),
@@ -512,8 +512,8 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         anchors: &["Bearer ", "bearer ", "BEARER "],
         back: 0,
         verify: Verify::Keyword(
-            r"(?i:bearer)[ \t]{1,4}((?:[0-9A-Za-z._~+/-]|\\/){8,4096}={0,2})(?:[^0-9A-Za-z._~+/=\\-]|\\[^/]|$)",
-            r"(?i:bearer)[ \t]{1,4}((?:[0-9A-Za-z._~+/-]|\\/)+={0,2})(?:[^0-9A-Za-z._~+/=\\-]|\\[^/]|$)",
+            r"(?i:bearer)[ \t]{1,4}((?:[0-9A-Za-z._~+/-]|\\/|\\u002[bB]){8,4096}={0,2})(?:[^0-9A-Za-z._~+/=\\-]|\\(?:[^/u]|u(?:[^0]|0(?:[^0]|0(?:[^2]|2[^bB]))))|$)",
+            r"(?i:bearer)[ \t]{1,4}((?:[0-9A-Za-z._~+/-]|\\/|\\u002[bB])+={0,2})(?:[^0-9A-Za-z._~+/=\\-]|\\(?:[^/u]|u(?:[^0]|0(?:[^0]|0(?:[^2]|2[^bB]))))|$)",
         ),
         keep: 0,
         check: Check::TokenLike,
@@ -523,7 +523,7 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         "basic_credentials",
         "generic",
         &["Basic ", "basic ", "BASIC "],
-        r"(?i:basic)[ \t]{1,4}((?:[0-9A-Za-z+/]|\\/){6,1024}={0,2})(?:[^0-9A-Za-z+/=\\]|\\[^/]|$)",
+        r"(?i:basic)[ \t]{1,4}((?:[0-9A-Za-z+/]|\\/|\\u002[bB]){6,1024}={0,2})(?:[^0-9A-Za-z+/=\\]|\\(?:[^/u]|u(?:[^0]|0(?:[^0]|0(?:[^2]|2[^bB]))))|$)",
         0,
         Check::BasicPair,
     ),

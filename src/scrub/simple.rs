@@ -8,9 +8,10 @@
 //! walk is the only possible match, so one pass over the bytes with a 256-entry table decides
 //! it. Rules of any other shape keep the regex engine; a test checks both agree on every rule.
 //!
-//! Runs may also take a JSON-escaped slash (`(?:[set]|\\/){m,n}`, for the `\/` PHP writes
-//! inside strings) as one member: its backslash is never in the run's class, so the walk still
-//! has one choice per byte.
+//! Runs may also take JSON escapes of their members as one member each: `\/` (PHP writes it
+//! for `/` inside strings) and `\u002b` (.NET writes it for `+`), as in
+//! `(?:[set]|\\/|\\u002[bB]){m,n}`. Their backslash is never in the run's class, and the two
+//! differ at their second byte, so the walk still has one choice at each point.
 
 use std::ops::Range;
 
@@ -66,8 +67,8 @@ enum Step {
     /// A literal in any ASCII case (`(?i:bearer)`), lower-cased: one comparison where the
     /// regex has a one-byte class per letter.
     Fold(Box<[u8]>),
-    /// `min..=max` members of `set`; with `esc`, a JSON-escaped slash (`\/`, as PHP and
-    /// others write `/` inside strings) is a member too, counted as one (`(?:[set]|\\/){m,n}`).
+    /// `min..=max` members of `set`; with `esc`, the JSON escapes of `/` and `+` (`\/`,
+    /// `\u002b`) are members too, each counted as one (`(?:[set]|\\/|\\u002[bB]){m,n}`).
     Run {
         set: Set,
         min: usize,
@@ -82,8 +83,9 @@ enum End {
     /// `\b` after a word byte: the next byte is not a word byte, or the input ends.
     WordBoundary,
     /// `(?:[set]|$)`: one byte of `set` (consumed), or the end of the input. With `esc`
-    /// (`(?:[set]|\\[^/]|$)`), also a backslash that does not begin an escaped slash: a token
-    /// followed by `\n` or `\"` inside a JSON string ends there, one followed by `\/` goes on.
+    /// (`(?:[set]|`[`ESCAPE_END`]`|$)`), also a backslash that begins no member escape: a token
+    /// followed by `\n`, `\"` or `\u0026` inside a JSON string ends there, one followed by `\/`
+    /// or `\u002b` goes on.
     DelimiterOrEof(Set, bool),
 }
 
@@ -150,8 +152,51 @@ fn run(set: &[bool; 256], hay: &[u8]) -> usize {
         .count()
 }
 
-/// [`run`] where `\/` is a member too: how many members (at most `max`) lead `hay`, and how
-/// many bytes they take. The escapes are rare, so the run between them is the fast one.
+/// The escapes a run takes as members (for its `/` and `+`), as regexes.
+const ESCAPED_SLASH: &str = r"\\/";
+const ESCAPED_PLUS: &str = r"\\u002[bB]";
+/// A backslash that begins neither escape: what an escaping run's ending takes at a backslash.
+pub const ESCAPE_END: &str = r"\\(?:[^/u]|u(?:[^0]|0(?:[^0]|0(?:[^2]|2[^bB]))))";
+
+/// The length of the member escape at the start of `hay` (`\/` or `\u002b`), if any.
+fn member_escape(hay: &[u8]) -> Option<usize> {
+    match hay {
+        [b'\\', b'/', ..] => Some(2),
+        [b'\\', b'u', b'0', b'0', b'2', b'b' | b'B', ..] => Some(6),
+        _ => None,
+    }
+}
+
+/// Whether `hay` starts with a backslash that begins no member escape, decided by the bytes
+/// present (as [`ESCAPE_END`]: the byte where it departs from both escapes must be there).
+fn ends_escaping_run(hay: &[u8]) -> bool {
+    let Some((&b'\\', rest)) = hay.split_first() else {
+        return false;
+    };
+    // Where the bytes after the backslash first depart from `u002b`/`u002B` (or from `/` at
+    // the first byte).
+    match rest {
+        [] => false,
+        [b'/', ..] => false,
+        [c, ..] if *c != b'u' => true,
+        _ => rest
+            .iter()
+            .zip(b"u002")
+            .position(|(a, b)| a != b)
+            .map(|_| true)
+            .unwrap_or_else(|| rest.get(4).is_some_and(|c| !matches!(c, b'b' | b'B'))),
+    }
+}
+
+/// Whether `tail` (the rest of the bytes so far) is a proper beginning of a member escape:
+/// `\`, `\u`, ..., `\u002`. Then whether it is one depends on bytes still to come.
+fn cut_in_escape(tail: &[u8]) -> bool {
+    !tail.is_empty() && b"\\u002".starts_with(tail)
+}
+
+/// [`run`] where the member escapes are members too: how many members (at most `max`) lead
+/// `hay`, and how many bytes they take. The escapes are rare, so the run between them is the
+/// fast one.
 fn run_escaped(set: &[bool; 256], hay: &[u8], max: usize) -> (usize, usize) {
     let (mut members, mut bytes) = (0, 0);
     loop {
@@ -159,11 +204,12 @@ fn run_escaped(set: &[bool; 256], hay: &[u8], max: usize) -> (usize, usize) {
         let n = run(set, &rest[..rest.len().min(max - members)]);
         members += n;
         bytes += n;
-        if members < max && hay[bytes..].starts_with(b"\\/") {
-            members += 1;
-            bytes += 2;
-        } else {
-            return (members, bytes);
+        match member_escape(&hay[bytes..]) {
+            Some(len) if members < max => {
+                members += 1;
+                bytes += len;
+            }
+            _ => return (members, bytes),
         }
     }
 }
@@ -238,33 +284,28 @@ fn fold_cases(steps: Vec<Step>, secret: Range<usize>) -> (Vec<Step>, Range<usize
     (out, new_secret)
 }
 
-/// The class of `(?:[set]|\\/)`, where `set` holds `/` and not `\`: then the escaped slash is
-/// the only two-byte member, and a walk tells it apart from the class by its first byte.
-fn escaped_slash_class(alts: &[Hir]) -> Option<Set> {
-    let [a, b] = alts else { return None };
-    let (class, lit) = match (a.kind(), b.kind()) {
-        (HirKind::Class(c), HirKind::Literal(l)) | (HirKind::Literal(l), HirKind::Class(c)) => {
-            (c, l)
-        }
-        _ => return None,
-    };
-    let set = set_of(class)?;
-    (&lit.0[..] == b"\\/" && set[usize::from(b'/')] && !set[usize::from(b'\\')]).then_some(set)
+/// `re` parsed as the rules are.
+fn parsed(re: &str) -> Option<Hir> {
+    regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(re)
+        .ok()
 }
 
-/// Whether `alt` is `\\[^/]`: a backslash, then any byte but `/`.
-fn is_backslash_not_slash(alt: &Hir) -> bool {
-    let HirKind::Concat(parts) = alt.kind() else {
-        return false;
-    };
-    match parts.as_slice() {
-        [l, c] => {
-            matches!(l.kind(), HirKind::Literal(l) if &l.0[..] == b"\\")
-                && matches!(c.kind(), HirKind::Class(c)
-                    if set_of(c).is_some_and(|s| (0..=255u8).all(|b| s[usize::from(b)] == (b != b'/'))))
-        }
-        _ => false,
-    }
+/// The class of `(?:[set]|\\/|\\u002[bB])` (in any order), where `set` holds `/` and `+` and
+/// not `\`: the escapes of exactly those two members.
+fn escaping_class(alts: &[Hir]) -> Option<Set> {
+    let [_, _, _] = alts else { return None };
+    let set = alts.iter().find_map(|a| match a.kind() {
+        HirKind::Class(c) => set_of(c),
+        _ => None,
+    })?;
+    let escapes = [parsed(ESCAPED_SLASH)?, parsed(ESCAPED_PLUS)?];
+    let all_there = escapes.iter().all(|e| alts.contains(e));
+    (all_there && set[usize::from(b'/')] && set[usize::from(b'+')] && !set[usize::from(b'\\')])
+        .then_some(set)
 }
 
 fn byte_set(b: u8) -> Set {
@@ -287,7 +328,7 @@ fn push_item(h: &Hir, steps: &mut Vec<Step>) -> Option<()> {
             let (set, esc) = match r.sub.kind() {
                 HirKind::Class(c) => (set_of(c)?, false),
                 HirKind::Literal(l) if l.0.len() == 1 => (byte_set(l.0[0]), false),
-                HirKind::Alternation(alts) => (escaped_slash_class(alts)?, true),
+                HirKind::Alternation(alts) => (escaping_class(alts)?, true),
                 _ => return None,
             };
             steps.push(Step::Run {
@@ -373,9 +414,7 @@ impl Simple {
                     alts.iter()
                         .find(|a| matches!(a.kind(), HirKind::Look(Look::End)))?;
                     let esc = alts.len() == 3;
-                    if esc
-                        && (class[usize::from(b'\\')] || !alts.iter().any(is_backslash_not_slash))
-                    {
+                    if esc && (class[usize::from(b'\\')] || !alts.contains(&parsed(ESCAPE_END)?)) {
                         return None;
                     }
                     end = End::DelimiterOrEof(class, esc);
@@ -407,7 +446,7 @@ impl Simple {
                 continue;
             };
             // A fixed count leaves no choice, escapes or not: each member is told by its first
-            // byte (`\` is never in an escaping run's class).
+            // two bytes (`\` is never in an escaping run's class).
             if min == max {
                 continue;
             }
@@ -437,8 +476,8 @@ impl Simple {
                         for b in 0..256 {
                             follow[b] |= t[b];
                         }
-                        // Its backslash never begins `\/`, which is all an escaping run
-                        // takes at a backslash.
+                        // Its backslash never begins a member escape, which is all an
+                        // escaping run takes at a backslash.
                         follow[usize::from(b'\\')] |= *end_esc && !*esc;
                     }
                 }
@@ -594,10 +633,10 @@ impl Simple {
                     esc: true,
                 } => {
                     let (members, bytes) = run_escaped(set, rest, *max);
-                    // The run took every byte so far, or stopped at a final backslash that may
-                    // begin `\/`.
+                    // The run took every byte so far, or the bytes end inside what may be a
+                    // member escape.
                     let tail = &rest[bytes..];
-                    if members < *max && !eof && (tail.is_empty() || tail == b"\\") {
+                    if members < *max && !eof && (tail.is_empty() || cut_in_escape(tail)) {
                         return Found::More;
                     }
                     if members < *min {
@@ -617,13 +656,13 @@ impl Simple {
             (End::WordBoundary, Some(&b)) => !is_word(b),
             (End::DelimiterOrEof(t, esc), Some(&b)) => {
                 t[b as usize]
-                    || (*esc
-                        && b == b'\\'
-                        && match hay.get(i + 1) {
-                            Some(&c) => c != b'/',
-                            None if !eof => return Found::More,
-                            None => false,
-                        })
+                    || (*esc && b == b'\\' && {
+                        let tail = &hay[i..];
+                        if !eof && cut_in_escape(tail) {
+                            return Found::More;
+                        }
+                        ends_escaping_run(tail)
+                    })
             }
         };
         if ok {

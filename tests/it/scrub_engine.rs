@@ -57,6 +57,11 @@ fn positives() -> Vec<(&'static str, String, String)> {
         s("bearer_token", r#"{"Authorization":"Bearer 8f2c1e9a7b\/6d5c4e3f2a"}"#.into(), r"8f2c1e9a7b\/6d5c4e3f2a"),
         s("bearer_token", r#"{"log":"Authorization: Bearer 8f2c1e9a7b6d5c4e3f2a\nnext line"}"#.into(), "8f2c1e9a7b6d5c4e3f2a"),
         s("basic_credentials", r#"{"Authorization":"Basic YWxpY2U6czNjcjN0Pz8\/"}"#.into(), r"YWxpY2U6czNjcjN0Pz8\/"),
+        // Inside JSON strings as .NET writes them by default: `+` as `\u002B`.
+        s("azure_storage_key", format!(r#"{{"c":"DefaultEndpointsProtocol=https;AccountName=x;AccountKey={}==;EndpointSuffix=core.windows.net"}}"#, azure86.replacen("\\/", "\\u002B", 1)), &azure86.replacen("\\/", "\\u002B", 1)),
+        s("aws_secret_access_key", format!(r#"{{"SecretAccessKey":"{}"}}"#, secret40.replacen("\\/", "\\u002B", 1)), &secret40.replacen("\\/", "\\u002B", 1)),
+        s("bearer_token", r#"{"Authorization":"Bearer 8f2c1e9a7b\u002B6d5c4e3f2a"}"#.into(), r"8f2c1e9a7b\u002B6d5c4e3f2a"),
+        s("basic_credentials", r#"{"Authorization":"Basic YWxpY2U6VHIwdWJ\u002BNA=="}"#.into(), r"YWxpY2U6VHIwdWJ\u002BNA=="),
         // Inside JSON strings as Go writes them by default: `<`, `>` and `&` as `\u003c`,
         // `\u003e`, `\u0026`.
         s("aws_secret_access_key", format!(r#"{{"body":"\u003cSecretAccessKey\u003e{B64_40}\u003c/SecretAccessKey\u003e"}}"#), B64_40),
