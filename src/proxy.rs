@@ -27,6 +27,7 @@ use crate::creds::cache::CacheKey;
 use crate::creds::{MintRequest, SecretString};
 use crate::policy::{self, Outcome};
 use crate::routes::{is_private, Route};
+use crate::scrub::ScrubPolicy;
 use crate::state::State;
 use crate::target::{self, Scheme};
 pub use ctx::Ctx;
@@ -551,6 +552,8 @@ impl ProxyHttp for CredgateProxy {
             // The body may shrink or grow: let Pingora re-frame it.
             if route.scrub.reassembles(content_type) {
                 scrubber.event_stream();
+            } else if ScrubPolicy::is_message_stream(content_type) {
+                scrubber.message_stream();
             }
             resp.remove_header(&header::CONTENT_LENGTH);
         }

@@ -119,6 +119,24 @@ impl Default for ScrubPolicy {
     }
 }
 
+/// Media types of message streams: server-sent events, and the JSON-lines family.
+const MESSAGE_STREAMS: &[&str] = &[
+    "text/event-stream",
+    "application/x-ndjson",
+    "application/ndjson",
+    "application/jsonl",
+    "application/x-jsonlines",
+    "application/json-seq",
+];
+
+/// Whether `content_type`'s media type (parameters ignored, any case) is one of `types`.
+fn media_type_in(content_type: Option<&str>, types: &[&str]) -> bool {
+    content_type.is_some_and(|ct| {
+        let media = ct.split(';').next().unwrap_or("").trim();
+        types.iter().any(|t| media.eq_ignore_ascii_case(t))
+    })
+}
+
 impl ScrubPolicy {
     /// A scrubber for one response, over the live credentials of this moment.
     pub fn scrubber(&self, live: Arc<LiveSet>) -> StreamScrubber {
@@ -129,14 +147,15 @@ impl ScrubPolicy {
 
     /// Whether a response of this `Content-Type` is an event stream this route reassembles.
     pub fn reassembles(&self, content_type: Option<&str>) -> bool {
-        self.reassemble_events
-            && content_type.is_some_and(|ct| {
-                ct.split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .eq_ignore_ascii_case("text/event-stream")
-            })
+        self.reassemble_events && media_type_in(content_type, &["text/event-stream"])
+    }
+
+    /// Whether a response of this `Content-Type` is a stream of messages (events, JSON lines)
+    /// that a client acts on one by one, often while the upstream waits for it: every byte held
+    /// back past a message's end delays it, so the scrubber holds back only what could still
+    /// begin a live credential (see `StreamScrubber::message_stream`).
+    pub fn is_message_stream(content_type: Option<&str>) -> bool {
+        media_type_in(content_type, MESSAGE_STREAMS)
     }
 
     /// Whether a response of this `Content-Type` skips body scanning.

@@ -404,10 +404,10 @@ impl PatternSet {
                     return Verdict::NoMatch;
                 }
                 let end = start + rule.window;
-                if end > hay.len() && !eof {
+                let cache = caches.get(idx as usize, rv);
+                if end > hay.len() && !eof && !rv.settles_within(hay, start, cache) {
                     return Verdict::NeedMore;
                 }
-                let cache = caches.get(idx as usize, rv);
                 match (rv.find(hay, start..end.min(hay.len()), cache), &rule.long) {
                     (Some(span), _) => self.accept(rule, idx, hay, start, span, check),
                     (None, Some(long)) => {
@@ -483,38 +483,4 @@ impl PatternSet {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::{append_short, Label, SHORT};
-
-    /// Every length around the block size, from sources shorter and longer than a block, after
-    /// zero to two bytes of earlier output: the same bytes as a plain copy.
-    #[test]
-    fn short_appends_equal_plain_copies() {
-        let src: Vec<u8> = (0..=u8::MAX).cycle().take(3 * SHORT).collect();
-        for len in [0, 1, SHORT - 1, SHORT, SHORT + 1, 2 * SHORT + 5] {
-            for n in (0..=len).filter(|n| n.abs_diff(SHORT) <= 2 || *n <= 2 || *n == len) {
-                for prior in 0..3 {
-                    let mut out = vec![7u8; prior];
-                    append_short(&mut out, &src[..len], n);
-                    let mut want = vec![7u8; prior];
-                    want.extend_from_slice(&src[..n]);
-                    assert_eq!(out, want, "len {len}, n {n}, prior {prior}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn labels_of_any_length_are_written_whole() {
-        for kind in [
-            "k",
-            "aws_access_key_id",
-            &"x".repeat(SHORT),
-            &"y".repeat(3 * SHORT),
-        ] {
-            let mut out = b"ab".to_vec();
-            Label::new(kind).write(&mut out);
-            assert_eq!(out, format!("ab[REDACTED:{kind}]").as_bytes());
-        }
-    }
-}
+mod tests;

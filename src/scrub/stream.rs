@@ -478,6 +478,15 @@ impl StreamScrubber {
     /// `sse`). Call before the first chunk.
     pub fn event_stream(&mut self) {
         self.sse = Some(Box::default());
+        self.message_stream();
+    }
+
+    /// The body is a stream of messages (events, JSON lines): at the end of each chunk, hold back
+    /// only bytes that could still begin a live credential, not the longest form's length (which
+    /// would keep every message's last line from the client until the next one comes, and an
+    /// upstream that waits for the client's reply would then wait forever). It costs a few binary
+    /// searches per chunk, too many for bulk bodies in 16 KiB chunks. Call before the first chunk.
+    pub fn message_stream(&mut self) {
         self.state.fine_tail = true;
     }
 

@@ -289,9 +289,9 @@ fn hold_back_is_bounded_and_a_huge_key_block_fails_closed() {
     assert_eq!(s.body_counts.get("scrub_overflow"), 1);
 }
 
-/// A token is settled once its terminator arrives, not once the rule's longest match (8 KiB for
-/// a `Bearer` value that may hold `\/` escapes) is in view: a streamed body (SSE, a chat
-/// completion) is not held back behind every token in it.
+/// A candidate is settled once its terminator arrives, not once the rule's longest match is in
+/// view (~24 KiB for a `Bearer` value that may hold `\u002B` escapes, 4 KiB for a keyword
+/// value): a streamed body (SSE, a chat completion) is not held back behind every token in it.
 #[test]
 fn a_short_token_is_not_held_back_for_its_rules_window() {
     let p = ScrubPolicy::default();
@@ -311,6 +311,28 @@ fn a_short_token_is_not_held_back_for_its_rules_window() {
     let mut s = p.scrubber(live(&[]));
     let out = s.push(Some(&head.as_bytes()[..30]), false).unwrap();
     assert_eq!(out.unwrap_or_default(), &b"data: {\"auth\":\""[..]);
+    // Keyword candidates (regex-decided): a chat completion's log-probability tokens and usage,
+    // a password, each event out whole as soon as it arrives.
+    for (event, want) in [
+        (
+            r#"data: {"logprobs":{"content":[{"token":"Hi","logprob":-0.1}]}}"#,
+            None,
+        ),
+        (
+            r#"data: {"usage":{"prompt_tokens":12,"completion_tokens":3}}"#,
+            None,
+        ),
+        (
+            r#"data: {"password":"hunter2hunter2","n":1}"#,
+            Some(r#"data: {"password":"[REDACTED:password]","n":1}"#),
+        ),
+    ] {
+        let mut s = p.scrubber(live(&[]));
+        let event = format!("{event}\n\n");
+        let out = s.push(Some(event.as_bytes()), false).unwrap();
+        let want = want.map_or(event.clone(), |w| format!("{w}\n\n"));
+        assert_eq!(out.unwrap_or_default(), want.as_bytes(), "{event}");
+    }
 }
 
 #[test]
@@ -549,5 +571,19 @@ fn keyword_values_past_the_cap_fail_closed() {
         let (out, counts) = run(&p, &live(&[]), &[body]);
         assert_eq!(out, body);
         assert_eq!(counts.total(), 0);
+    }
+}
+
+#[test]
+fn message_streams_are_known_by_media_type() {
+    for (ct, want) in [
+        (Some("text/event-stream"), true),
+        (Some("Application/X-NDJSON; charset=utf-8"), true),
+        (Some("application/jsonl"), true),
+        (Some("application/json"), false),
+        (Some("text/event-streams"), false),
+        (None, false),
+    ] {
+        assert_eq!(ScrubPolicy::is_message_stream(ct), want, "{ct:?}");
     }
 }

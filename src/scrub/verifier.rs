@@ -6,10 +6,11 @@
 use std::ops::Range;
 
 use regex_automata::dfa::onepass;
+use regex_automata::hybrid;
 use regex_automata::meta;
 use regex_automata::nfa::thompson;
 use regex_automata::util::captures::Captures;
-use regex_automata::util::syntax;
+use regex_automata::util::{start, syntax};
 use regex_automata::{Anchored, Input};
 use regex_syntax::hir::{Hir, HirKind, Look};
 
@@ -33,6 +34,9 @@ pub struct RegexVerifier {
     re: meta::Regex,
     onepass: Option<Box<onepass::DFA>>,
     shape: Option<Shape>,
+    /// The same regex as a lazy DFA, walked by hand to tell whether a candidate is settled
+    /// before the rule's whole window is in view (see [`RegexVerifier::settles_within`]).
+    lazy: Option<Box<hybrid::dfa::DFA>>,
 }
 
 impl RegexVerifier {
@@ -76,6 +80,36 @@ impl RegexVerifier {
         secret_of(caps)
     }
 
+    /// Whether an anchored match at `start` is already settled by the bytes in `hay`, which end
+    /// before the rule's window does and before the input does: the lazy DFA reaches its dead
+    /// state inside them, so no later byte can start, extend or end a match, and searching
+    /// `start..hay.len()` gives the verdict the whole window would. A keyword candidate
+    /// (`"token":"Hi"`, the word `password` in prose) is then decided at its terminator instead
+    /// of holding the stream back for the 4 KiB its value may take.
+    ///
+    /// `false` when the walk is still alive at the end of the bytes, or the lazy DFA gives up:
+    /// the caller waits for more bytes, as it would without this check.
+    pub fn settles_within(&self, hay: &[u8], start: usize, cache: &mut RuleCache) -> bool {
+        let Some(dfa) = self.lazy.as_deref() else {
+            return false;
+        };
+        let cache = cache.lazy.get_or_insert_with(|| dfa.create_cache());
+        let config = start::Config::new()
+            .anchored(Anchored::Yes)
+            .look_behind(start.checked_sub(1).map(|i| hay[i]));
+        let Ok(mut sid) = dfa.start_state(cache, &config) else {
+            return false;
+        };
+        for &b in &hay[start..] {
+            match dfa.next_state(cache, sid, b) {
+                Ok(next) if next.is_dead() => return true,
+                Ok(next) if !next.is_quit() => sid = next,
+                _ => return false,
+            }
+        }
+        false
+    }
+
     /// A regex with no bound on its match (the long keyword values): no simple matcher, no
     /// one-pass DFA; the caller bounds the bytes it searches.
     pub fn unbounded(re: &str) -> Result<Self, String> {
@@ -88,6 +122,7 @@ impl RegexVerifier {
             re,
             onepass: None,
             shape: None,
+            lazy: None,
         })
     }
 
@@ -210,7 +245,22 @@ pub fn compile_regex(re: &str) -> Result<(Verifier, usize), String> {
         .build(&relaxed)
         .ok()
         .map(Box::new);
-    Ok((Verifier::Regex(RegexVerifier { re, onepass, shape }), max))
+    // Leftmost-first, as the meta regex searches: its dead state is where the search would stop.
+    let lazy = hybrid::dfa::Builder::new()
+        .syntax(syntax_config())
+        .thompson(thompson::Config::new().utf8(false))
+        .build(&relaxed)
+        .ok()
+        .map(Box::new);
+    Ok((
+        Verifier::Regex(RegexVerifier {
+            re,
+            onepass,
+            shape,
+            lazy,
+        }),
+        max,
+    ))
 }
 
 /// `x{8,1024}` -> `x{8,}` for upper bounds of 64 or more.
@@ -260,6 +310,8 @@ pub struct RuleCache {
     cache: meta::Cache,
     caps: Captures,
     onepass: Option<(onepass::Cache, Captures)>,
+    /// Made on first use: only candidates near the end of the bytes so far need it.
+    lazy: Option<hybrid::dfa::Cache>,
 }
 
 impl std::fmt::Debug for Caches {
@@ -278,6 +330,7 @@ impl Caches {
             cache: re.create_cache(),
             caps: re.create_captures(),
             onepass: op.map(|op| (op.create_cache(), op.create_captures())),
+            lazy: None,
         })
     }
 }

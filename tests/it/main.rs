@@ -11,6 +11,7 @@ mod process;
 mod proxy_flow;
 mod reload;
 mod scrub_engine;
+mod scrub_latency;
 mod scrubbing;
 mod shipped;
 mod vault;

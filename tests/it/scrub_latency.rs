@@ -1,0 +1,126 @@
+//! Streaming latency through the running proxy: a message of a stream (an event, a JSON line)
+//! that holds candidates (a log-probability `"token"`, a redacted password, usage counts) and
+//! ends in bytes that begin no secret reaches the agent while the upstream is still waiting to
+//! send the next one. Before candidates were settled early, each such message waited for 4 KiB
+//! more of the stream; before message streams held back only what could begin a live
+//! credential, its last ~50 bytes waited for the next message. An upstream that waits for the
+//! agent's reply (a JSON-RPC server) would then wait forever.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::harness::*;
+
+/// A message as an OpenAI-style chat completion with log-probabilities streams it.
+const MESSAGE: &str = concat!(
+    r#"{"id":"chatcmpl-1","choices":[{"index":0,"delta":{"content":"Hello"},"#,
+    r#""logprobs":{"content":[{"token":"Hello","logprob":-0.01,"top_logprobs":[]}]}}],"#,
+    r#""usage":{"prompt_tokens":5,"completion_tokens":1},"debug":{"password":"hunter2hunter2"}}"#,
+);
+
+/// An upstream that sends `first`, then waits for `go` before sending `second` and ending.
+fn gated_upstream(
+    content_type: &'static str,
+    first: String,
+    second: &'static str,
+    go: mpsc::Receiver<()>,
+) -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let Ok((mut s, _)) = l.accept() else { return };
+        let mut r = BufReader::new(s.try_clone().unwrap());
+        let mut line = String::new();
+        while r.read_line(&mut line).is_ok_and(|n| n > 2) {
+            line.clear();
+        }
+        let chunk = |s: &mut TcpStream, body: &str| {
+            let _ = write!(s, "{:x}\r\n{body}\r\n", body.len());
+            let _ = s.flush();
+        };
+        let _ = write!(
+            s,
+            "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        );
+        chunk(&mut s, &first);
+        // The test's deadline bounds this wait: a dropped sender ends it.
+        let _ = go.recv();
+        chunk(&mut s, second);
+        let _ = s.write_all(b"0\r\n\r\n");
+    });
+    port
+}
+
+/// Streams `first` then (once the agent has `first` scrubbed) `second` through credgate, with a
+/// live credential in play and the route's `scrub:` options `scrub`.
+fn first_message_arrives_alone(
+    content_type: &'static str,
+    first: String,
+    second: &'static str,
+    scrub: &str,
+) {
+    let (go, wait) = mpsc::channel();
+    let port = gated_upstream(content_type, first.clone(), second, wait);
+    let secret = SecretFile::new("live-credential-for-latency-1");
+    let cg = Credgate::start(
+        &[(
+            "l.yaml",
+            format!(
+                "{}scrub:\n{scrub}\n",
+                route("STREAM", port, BEARER, &secret.credential(), ALLOW_ALL)
+            ),
+        )],
+        "",
+    );
+    let mut c = TcpStream::connect(cg.proxy).unwrap();
+    // Failing, not waiting: a read that gets nothing for this long means the message is held.
+    c.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    use base64::Engine;
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("alice:{ALICE_KEY}"));
+    write!(c, "GET http://127.0.0.1:{port}/v1/stream HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nProxy-Authorization: Basic {auth}\r\nX-Cred-Handle: STREAM\r\nConnection: close\r\n\r\n").unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    let first_out = first.replace("hunter2hunter2", "[REDACTED:password]");
+    while !String::from_utf8_lossy(&got).contains(&first_out) {
+        match c.read(&mut buf) {
+            Ok(0) => panic!("stream ended early: {}", String::from_utf8_lossy(&got)),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) => panic!(
+                "{content_type}: first message held back ({e}); received so far: {}",
+                String::from_utf8_lossy(&got)
+            ),
+        }
+    }
+    go.send(()).unwrap();
+    c.read_to_end(&mut got).unwrap();
+    let all = String::from_utf8_lossy(&got);
+    assert!(all.contains(second), "{all}");
+    assert!(!all.contains("hunter2"), "{all}");
+    let line = &cg.audit_n(1)[0];
+    assert_eq!(line["redactions_by_kind"]["password"], 1, "{line}");
+}
+
+#[test]
+fn a_json_line_reaches_the_agent_before_the_next_one_is_sent() {
+    first_message_arrives_alone(
+        "application/x-ndjson",
+        format!("{MESSAGE}\n"),
+        "{\"done\":true}\n",
+        "  packs: [default]",
+    );
+}
+
+/// Per-event scanning is the route's choice for upstreams that wait on the agent (an MCP server
+/// on the SSE transport): nothing of an event waits for the next. (Reassembly holds an event
+/// whose field could continue into a secret until the next event on that field.)
+#[test]
+fn a_per_event_sse_event_reaches_the_agent_before_the_next_one_is_sent() {
+    first_message_arrives_alone(
+        "text/event-stream",
+        format!("data: {MESSAGE}\n\n"),
+        "data: [DONE]\n\n",
+        "  event_streams: per_event",
+    );
+}
