@@ -22,18 +22,21 @@ fn setup() -> &'static (ScrubPolicy, Arc<LiveSet>) {
     })
 }
 
-/// Input layout: byte 0 = number of cut points (low 4 bits) and event-stream mode (high bit),
-/// then that many u16 cut offsets, then the body. Seeds with secrets in them let the fuzzer
+/// Input layout: byte 0 = number of cut points (low 4 bits), event-stream mode (high bit) and
+/// message-stream mode (bit 6: the fine tail hold without reassembly), then that many u16 cut
+/// offsets, then the body. Seeds with secrets in them let the fuzzer
 /// mutate around real formats.
 fn run(
     policy: &ScrubPolicy,
     live: &Arc<LiveSet>,
-    sse: bool,
+    mode: u8,
     chunks: &[&[u8]],
 ) -> Option<(Vec<u8>, u32)> {
     let mut s = policy.scrubber(live.clone());
-    if sse {
+    if mode & 0x80 != 0 {
         s.event_stream();
+    } else if mode & 0x40 != 0 {
+        s.message_stream();
     }
     let mut out = Vec::new();
     for (i, c) in chunks.iter().enumerate() {
@@ -50,7 +53,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&n, rest)) = data.split_first() else {
         return;
     };
-    let sse = n & 0x80 != 0;
+    let mode = n & 0xc0;
     let n = (n % 16) as usize;
     if rest.len() < 2 * n {
         return;
@@ -68,8 +71,8 @@ fuzz_target!(|data: &[u8]| {
         prev = p;
     }
     chunks.push(&body[prev..]);
-    let whole = run(policy, live, sse, &[body]);
-    let split = run(policy, live, sse, &chunks);
+    let whole = run(policy, live, mode, &[body]);
+    let split = run(policy, live, mode, &chunks);
     match (whole, split) {
         (Some((w, wn)), Some((s, sn))) => {
             assert_eq!(w, s, "output depends on chunking");

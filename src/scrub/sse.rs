@@ -13,6 +13,11 @@
 //! next event on that path (or the end of the stream) settles it. That is one event of latency in
 //! the worst case; a route that prefers per-event latency turns reassembly off.
 //!
+//! Events a client takes whole are not joined: a JSON-RPC message (a top-level `"jsonrpc"` key,
+//! as MCP sends) and the SSE transport's `endpoint` event close the fields they wrote to at their
+//! end. Their upstream typically waits for the agent's reply before sending more, so holding
+//! them for a next event would hang the exchange.
+//!
 //! Bounds: at most [`MAX_PATHS`] logical streams (the least recently grown one is closed when a
 //! new path needs a slot), and a stream that has not grown for [`IDLE`] raw bytes is closed.
 //! Closing decides a stream's tail as if the body had ended. Both happen at line ends, fixed
@@ -38,6 +43,8 @@ enum Line {
     Start,
     Name,
     Data,
+    /// An `event:` line: its value (the event type) is kept.
+    Event,
     Skip,
 }
 
@@ -187,8 +194,15 @@ impl PathStream {
 #[derive(Debug, Default)]
 pub struct SseView {
     line: Line,
-    name: [u8; 4],
+    name: [u8; 5],
     name_len: usize,
+    /// The current event's type (`event:`), its first bytes.
+    event_type: [u8; 16],
+    event_type_len: usize,
+    /// The current event is a JSON-RPC message (a top-level `"jsonrpc"` key).
+    jsonrpc: bool,
+    /// `clock` when the current event began: streams used since were appended to by it.
+    event_clock: u64,
     /// The last line ended with `\r`: a `\n` right after it belongs to the same line end.
     cr: bool,
     /// At the start of a `data:` value, where one space is skipped.
@@ -220,8 +234,7 @@ impl SseView {
                 Line::Start | Line::Name if b == b'\n' || b == b'\r' => {
                     if self.line == Line::Start {
                         // A blank line dispatches the event.
-                        self.payload = Payload::Undecided;
-                        self.json = Json::default();
+                        self.dispatch(sink)?;
                     }
                     self.line = Line::Start;
                     self.end_line(r0 + i as u64, b, sink)?;
@@ -233,27 +246,39 @@ impl SseView {
                 }
                 Line::Name => {
                     if b == b':' {
-                        let data = self.name_len == 4 && &self.name == b"data";
-                        self.line = if data { Line::Data } else { Line::Skip };
+                        self.line = match &self.name[..self.name_len.min(5)] {
+                            b"data" => Line::Data,
+                            b"event" => Line::Event,
+                            _ => Line::Skip,
+                        };
                         self.value_start = true;
                     } else {
-                        if self.name_len < 4 {
+                        if self.name_len < 5 {
                             self.name[self.name_len] = b;
                         }
                         self.name_len = self.name_len.saturating_add(1);
                     }
                     i += 1;
                 }
-                Line::Skip | Line::Data => {
+                Line::Skip | Line::Data | Line::Event => {
                     let eol = memchr::memchr2(b'\n', b'\r', &chunk[i..]).map(|k| i + k);
                     let stop = eol.unwrap_or(chunk.len());
-                    if self.line == Line::Data {
+                    if self.line != Line::Skip {
                         let mut s = i;
                         if self.value_start && s < stop {
                             self.value_start = false;
                             s += usize::from(chunk[s] == b' ');
                         }
-                        self.data(&chunk[s..stop], r0 + s as u64, sink)?;
+                        if self.line == Line::Data {
+                            self.data(&chunk[s..stop], r0 + s as u64, sink)?;
+                        } else {
+                            for &b in &chunk[s..stop] {
+                                if self.event_type_len < self.event_type.len() {
+                                    self.event_type[self.event_type_len] = b;
+                                }
+                                self.event_type_len = self.event_type_len.saturating_add(1);
+                            }
+                        }
                     }
                     i = stop;
                     if let Some(e) = eol {
@@ -281,6 +306,32 @@ impl SseView {
                 k += 1;
             }
         }
+        Ok(())
+    }
+
+    /// The end of an event. A client takes a JSON-RPC message (MCP's, and any JSON-RPC over
+    /// SSE) or the SSE transport's `endpoint` event whole, and never joins it with the next
+    /// one; and the upstream may wait for the agent's reply before sending anything more. So
+    /// the fields such an event wrote to are closed here, their tails decided as if the stream
+    /// ended, rather than held for a next event that may only come after the reply.
+    fn dispatch(&mut self, sink: &mut Sink<'_>) -> Result<(), Overflow> {
+        let self_contained =
+            self.jsonrpc || &self.event_type[..self.event_type_len.min(16)] == b"endpoint";
+        if self_contained {
+            let mut k = 0;
+            while k < self.streams.len() {
+                if self.streams[k].used > self.event_clock {
+                    self.close(k, sink)?;
+                } else {
+                    k += 1;
+                }
+            }
+        }
+        self.payload = Payload::Undecided;
+        self.json = Json::default();
+        self.jsonrpc = false;
+        self.event_type_len = 0;
+        self.event_clock = self.clock;
         Ok(())
     }
 
@@ -382,6 +433,7 @@ impl SseView {
                 Str::Key => {
                     let b = bytes[i];
                     i += 1;
+                    let depth = self.json.stack.len();
                     let Some(top) = self.json.stack.last_mut() else {
                         self.json.string = Str::None;
                         continue;
@@ -393,6 +445,7 @@ impl SseView {
                     } else if b == b'"' {
                         self.json.string = Str::None;
                         top.expect_key = false;
+                        self.jsonrpc |= depth == 1 && top.key == b"jsonrpc";
                         continue;
                     }
                     if top.key.len() < MAX_KEY {

@@ -124,3 +124,21 @@ fn a_per_event_sse_event_reaches_the_agent_before_the_next_one_is_sent() {
         "  event_streams: per_event",
     );
 }
+
+/// An MCP server on the HTTP+SSE transport, with reassembly on (the default): the `endpoint`
+/// event and a JSON-RPC result are taken whole by the client, which replies before the server
+/// sends more, so neither waits for a next event although both end in `s`.
+#[test]
+fn mcp_events_reach_the_agent_with_reassembly_on() {
+    first_message_arrives_alone(
+        "text/event-stream",
+        concat!(
+            "event: endpoint\ndata: /messages/?session_id=9f1c2e7as\n\n",
+            "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"content\":",
+            "[{\"type\":\"text\",\"text\":\"password=hunter2hunter2, 3 tokens\"}]}}\n\n",
+        )
+        .to_string(),
+        "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{}}\n\n",
+        "  packs: [default]",
+    );
+}

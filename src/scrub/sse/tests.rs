@@ -217,7 +217,48 @@ fn sse_body() -> String {
         &STRIPE[..15],
         &STRIPE[15..]
     ));
+    // Self-contained events (closed at their end), around a field that is joined.
+    b.push_str(&format!(
+        concat!(
+            "event: endpoint\ndata: /messages/?session_id=9f1c2e7as\n\n",
+            "data: {{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{{\"text\":\"key {} and 3 tokens\"}}}}\n\n",
+            "data: {{\"result\":{{\"text\":\"hunter2 is the password\"}},\"jsonrpc\":\"2.0\"}}\n\n",
+        ),
+        STRIPE
+    ));
     b
+}
+
+/// A client takes a JSON-RPC message (MCP's) or the SSE transport's `endpoint` event whole and
+/// then may reply before the upstream sends more: each goes out at once, even when a field ends
+/// in what could begin a secret (`s`). A chat delta with the same ending waits for the next event,
+/// and so does an event whose `jsonrpc` key is not at the top level.
+#[test]
+fn self_contained_events_are_not_held_for_the_next_one() {
+    let p = ScrubPolicy::default();
+    let delta = deltas(&["Found 3 tokens"]);
+    for (event, held) in [
+        ("event: endpoint\ndata: /messages/?session_id=9f1c2e7as\n\n", false),
+        (
+            "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"Found 3 tokens\"}]}}\n\n",
+            false,
+        ),
+        (
+            "data: {\"result\":{\"text\":\"Found 3 tokens\"},\"jsonrpc\":\"2.0\",\"id\":2}\n\n",
+            false,
+        ),
+        ("data: {\"params\":{\"jsonrpc\":\"2.0\",\"text\":\"3 tokens\"}}\n\n", true),
+        ("event: update\ndata: /messages/?session_id=9f1c2e7as\n\n", true),
+        (delta.trim_end_matches("data: [DONE]\n\n"), true),
+    ] {
+        let mut s = p.scrubber(no_live());
+        s.event_stream();
+        let out = s
+            .push(Some(event.as_bytes()), false)
+            .unwrap()
+            .unwrap_or_default();
+        assert_eq!(out.len() < event.len(), held, "{event}");
+    }
 }
 
 #[test]
