@@ -432,6 +432,21 @@ pub fn encoded_forms(value: &str) -> Vec<Vec<u8>> {
         forms.push(inner.as_bytes().to_vec());
         forms.push(inner.replace('/', "\\/").into_bytes());
     }
+    // Encoders that escape a few characters beyond what JSON requires, each its own way: .NET's
+    // System.Text.Json (by default) writes `+` as `\u002B` (an AWS secret key or any base64
+    // value holds one about half the time) and `"` as `\u0022`; Go's encoding/json writes `&`
+    // as `\u0026`. The slash stays as it is in both.
+    forms.push(json_escaping(
+        value,
+        &['"', '+', '<', '>', '&', '\'', '`'],
+        true,
+    ));
+    forms.push(json_escaping(
+        value,
+        &['"', '+', '<', '>', '&', '\'', '`'],
+        false,
+    ));
+    forms.push(json_escaping(value, &['<', '>', '&'], false));
     // Encoders that escape every non-alphanumeric character (`\u002f`, Go's `\u003c`, ...).
     let mut uesc = String::new();
     for c in value.chars() {
@@ -461,6 +476,25 @@ pub fn encoded_forms(value: &str) -> Vec<Vec<u8>> {
     forms.sort();
     forms.dedup();
     forms
+}
+
+/// `value` inside a JSON string, as an encoder writes it that also escapes `extra` as `\uXXXX`
+/// (hex digits in upper or lower case) and everything else as the JSON grammar requires.
+fn json_escaping(value: &str, extra: &[char], upper: bool) -> Vec<u8> {
+    let mut out = String::with_capacity(value.len() + 16);
+    for c in value.chars() {
+        if extra.contains(&c) {
+            let u = u32::from(c);
+            out.push_str(&if upper {
+                format!("\\u{u:04X}")
+            } else {
+                format!("\\u{u:04x}")
+            });
+        } else if let Ok(json) = serde_json::to_string(&c) {
+            out.push_str(&json[1..json.len() - 1]);
+        }
+    }
+    out.into_bytes()
 }
 
 /// `application/x-www-form-urlencoded`: space as `+`.

@@ -167,6 +167,10 @@ fn live_encodings_including_embedded_base64_and_hex_of_binary() {
         ..ScrubPolicy::default()
     };
     let set = live(&[secret]);
+    // Go escapes `&` (and `<`, `>`), and leaves `+` and `/` alone.
+    let go = live(&["k&v/w+x<y>z-0123"]);
+    let (_, n) = run(&p, &go, &[br#"{"v":"k\u0026v/w+x\u003cy\u003ez-0123"}"#]);
+    assert_eq!(n.get("credential"), 1);
     let std = base64::engine::general_purpose::STANDARD;
     let embedded = std.encode(format!("user:{secret}"));
     let echoes = [
@@ -175,6 +179,9 @@ fn live_encodings_including_embedded_base64_and_hex_of_binary() {
         "ab%2fcd%22ef%20gh%2bij".to_string(),
         "ab%2Fcd%22ef+gh%2Bij".to_string(),
         r"ab\u002fcd\u0022ef\u0020gh\u002bij".to_string(),
+        // .NET (`+` and `"` escaped, `/` not) and the same in lower-case hex.
+        r"ab/cd\u0022ef gh\u002Bij".to_string(),
+        r"ab/cd\u0022ef gh\u002bij".to_string(),
         std.encode(secret),
         embedded.clone(),
     ];
