@@ -58,6 +58,9 @@ pub struct LiveSet {
     /// The short forms, sorted.
     short_forms: Vec<Box<[u8]>>,
     max_len: usize,
+    /// The bytes some form holds. No occurrence spans any other byte, so one near the end of a
+    /// chunk (a line end, a quote, a brace) settles everything before it.
+    in_forms: Box<[bool; 256]>,
 }
 
 /// One q-gram's groups: `groups[first..first + len]`; `len == 0` marks an empty slot.
@@ -130,6 +133,10 @@ impl LiveSet {
         all.sort();
         all.dedup();
         let max_len = all.iter().map(Vec::len).max().unwrap_or(0);
+        let mut in_forms = Box::new([false; 256]);
+        for &b in all.iter().flatten() {
+            in_forms[usize::from(b)] = true;
+        }
         let (long, short): (Vec<_>, Vec<_>) = all.into_iter().partition(|f| f.len() >= LONG_FORM);
         let min_long = long.iter().map(Vec::len).min().unwrap_or(LONG_FORM);
         let step = (min_long - Q + 1).min(MAX_STEP);
@@ -261,6 +268,7 @@ impl LiveSet {
             short,
             short_forms,
             max_len,
+            in_forms,
         }
     }
 
@@ -273,10 +281,26 @@ impl LiveSet {
         self.max_len
     }
 
+    /// The earliest an occurrence not complete yet can start, at or after `from`: `max_len - 1`
+    /// bytes before the end, or just after the last byte there that no form holds, whichever is
+    /// later. A few lookups per chunk: at a chunk that ends a JSON line or an event, nothing is
+    /// held back for the live credentials.
+    pub fn settled(&self, hay: &[u8], from: usize) -> usize {
+        let start = hay
+            .len()
+            .saturating_sub(self.max_len.saturating_sub(1))
+            .max(from);
+        hay[start..]
+            .iter()
+            .rposition(|&b| !self.in_forms[usize::from(b)])
+            .map_or(start, |i| start + i + 1)
+    }
+
     /// The first position at or after `from` where the rest of `hay` is a proper prefix of some
     /// form (`hay.len()` when there is none): the earliest an occurrence not complete yet can
     /// start. A binary search per position of the tail, so it is for small chunks (events).
     pub fn tail_hold(&self, hay: &[u8], from: usize) -> usize {
+        let start = self.settled(hay, from);
         // Both lists are sorted: the forms that start with `t` are one run from `partition_point`.
         fn extends<'a>(run: impl Iterator<Item = &'a [u8]>, t: &[u8]) -> bool {
             run.take_while(|f| f.starts_with(t))
@@ -291,10 +315,6 @@ impl LiveSet {
             let i = self.short_forms.partition_point(|f| &f[..] < t);
             extends(self.short_forms[i..].iter().map(|f| &f[..]), t)
         };
-        let start = hay
-            .len()
-            .saturating_sub(self.max_len.saturating_sub(1))
-            .max(from);
         (start..hay.len())
             .find(|&p| long(&hay[p..]) || short(&hay[p..]))
             .unwrap_or(hay.len())

@@ -414,7 +414,7 @@ impl State {
             self.base + live.tail_hold(&self.buf, from) as u64
         } else {
             // An occurrence that starts here or later may not be complete yet.
-            end.saturating_sub(live.max_len() as u64 - 1).max(from_abs)
+            self.base + live.settled(&self.buf, from) as u64
         };
         occ.sort_by_key(|&(s, e)| (s, std::cmp::Reverse(e)));
         for &(s, e) in &occ {
@@ -482,10 +482,13 @@ impl StreamScrubber {
     }
 
     /// The body is a stream of messages (events, JSON lines): at the end of each chunk, hold back
-    /// only bytes that could still begin a live credential, not the longest form's length (which
-    /// would keep every message's last line from the client until the next one comes, and an
-    /// upstream that waits for the client's reply would then wait forever). It costs a few binary
-    /// searches per chunk, too many for bulk bodies in 16 KiB chunks. Call before the first chunk.
+    /// only bytes that could still begin a live credential. Other bodies hold back what follows
+    /// the last byte no credential holds, up to the longest form's length: the same at a line
+    /// end or a quote, but a chunk that ends in a run of credential bytes (`… "hello` or `… id
+    /// 42`) keeps that run until the next chunk, and an upstream that waits for the client's
+    /// reply after such a message would wait forever. The fine check costs a binary search per
+    /// byte of such a run, too many for bulk bodies in 16 KiB chunks. Call before the first
+    /// chunk.
     pub fn message_stream(&mut self) {
         self.state.fine_tail = true;
     }

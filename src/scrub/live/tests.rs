@@ -62,6 +62,45 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Nothing before `settled` or `tail_hold` can still become an occurrence: in any longer
+    /// input, an occurrence starting before either ends within the bytes so far (so the naive
+    /// search over them already has it).
+    #[test]
+    fn nothing_before_the_settled_point_is_cut_off(
+        forms in proptest::collection::vec(
+            ("(pre-fix-)?", "[ab]{6,30}").prop_map(|(p, r)| format!("{p}{r}").into_bytes()),
+            1..8,
+        ),
+        hay in "[ab\\-x\"]{0,60}",
+        pick in 0usize..8,
+        cut in 0usize..40,
+        from in 0usize..16,
+    ) {
+        let set = LiveSet::new(forms.iter().cloned());
+        // The bytes so far end with a form's first `cut` bytes; the longer input completes it.
+        let form = &forms[pick % forms.len()];
+        let cut = cut.min(form.len());
+        let mut hay = hay.into_bytes();
+        hay.extend_from_slice(&form[..cut]);
+        let mut longer = hay.clone();
+        longer.extend_from_slice(&form[cut..]);
+        longer.extend_from_slice(b"x");
+        let hay = &hay[..];
+        let from = from.min(hay.len());
+        for point in [set.settled(hay, from), set.tail_hold(hay, from)] {
+            prop_assert!(point >= from && point <= hay.len());
+            for (s, e) in naive(&forms, &longer, from) {
+                if s < point {
+                    prop_assert!(e <= hay.len(), "({s}, {e}) cut off before {point}");
+                }
+            }
+        }
+    }
+}
+
 /// A thousand credentials with a common prefix: the groups of that prefix's q-grams, one per
 /// offset, hold the same forms and share one tail table (6 MiB when each had its own, where
 /// every probe missed the cache), and every credential is still found in every form.
