@@ -12,32 +12,16 @@ pub fn assignment_value(hay: &[u8], start: usize, eof: bool) -> Result<Option<us
         None if eof => Ok(None),
         None => Err(()),
     };
-    let mut i = start;
-    while at(i)?.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-        i += 1;
-    }
-    if at(i)? == Some(b'>') {
-        return Ok(Some(i + 1));
-    }
-    if at(i)? == Some(b'\\') {
-        // `>` as Go escapes it inside JSON strings: `\u003e` (either case).
-        // Decided at the first byte that differs; more bytes are waited for only while it can be.
-        let escaped = || -> Result<bool, ()> {
-            for (k, b) in ESCAPED_GT.iter().enumerate() {
-                if !at(i + 1 + k)?.is_some_and(|c| c.eq_ignore_ascii_case(b)) {
-                    return Ok(false);
-                }
+    // Whether `lit` (ASCII, compared in either case) is at `i`: decided at the first byte that
+    // differs, more bytes waited for only while it can be.
+    let is_at = |i: usize, lit: &[u8]| -> Result<bool, ()> {
+        for (k, b) in lit.iter().enumerate() {
+            if !at(i + k)?.is_some_and(|c| c.eq_ignore_ascii_case(b)) {
+                return Ok(false);
             }
-            Ok(true)
-        };
-        if escaped()? {
-            return Ok(Some(i + 1 + ESCAPED_GT.len()));
         }
-        i += 1;
-    }
-    if matches!(at(i)?, Some(b'"' | b'\'')) {
-        i += 1;
-    }
+        Ok(true)
+    };
     let blanks = |mut i: usize| -> Result<usize, ()> {
         let mut n = 0;
         while n < 4 && matches!(at(i)?, Some(b' ' | b'\t')) {
@@ -46,13 +30,53 @@ pub fn assignment_value(hay: &[u8], start: usize, eof: bool) -> Result<Option<us
         }
         Ok(i)
     };
-    i = blanks(i)?;
-    match at(i)? {
-        Some(b'=') if at(i + 1)? == Some(b'>') => i += 2,
-        Some(b':' | b'=') => i += 1,
-        _ => return Ok(None),
+    // `=`, `:` or `=>` after blanks, then blanks: where the value (or its quote) starts.
+    let separator = |i: usize| -> Result<Option<usize>, ()> {
+        let i = blanks(i)?;
+        let i = match at(i)? {
+            Some(b'=') if at(i + 1)? == Some(b'>') => i + 2,
+            Some(b':' | b'=') => i + 1,
+            _ => return Ok(None),
+        };
+        blanks(i).map(Some)
+    };
+    let mut i = start;
+    while at(i)?.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        i += 1;
     }
-    i = blanks(i)?;
+    if at(i)? == Some(b'>') {
+        return Ok(Some(i + 1));
+    }
+    if at(i)? == Some(b'&') {
+        // HTML entities, as a page embeds XML (`&lt;Key&gt;value`) or JSON
+        // (`&quot;key&quot;:&quot;value`).
+        if is_at(i, GT_ENTITY)? {
+            return Ok(Some(i + GT_ENTITY.len()));
+        }
+        if !is_at(i, QUOT_ENTITY)? {
+            return Ok(None);
+        }
+        let Some(mut v) = separator(i + QUOT_ENTITY.len())? else {
+            return Ok(None);
+        };
+        if is_at(v, QUOT_ENTITY)? {
+            v += QUOT_ENTITY.len();
+        }
+        return Ok(Some(v));
+    }
+    if at(i)? == Some(b'\\') {
+        // `>` as Go escapes it inside JSON strings: `\u003e` (either case).
+        if is_at(i + 1, ESCAPED_GT)? {
+            return Ok(Some(i + 1 + ESCAPED_GT.len()));
+        }
+        i += 1;
+    }
+    if matches!(at(i)?, Some(b'"' | b'\'')) {
+        i += 1;
+    }
+    let Some(mut i) = separator(i)? else {
+        return Ok(None);
+    };
     if matches!(at(i)?, Some(b'"' | b'\'')) {
         i += 1;
     }
@@ -61,9 +85,12 @@ pub fn assignment_value(hay: &[u8], start: usize, eof: bool) -> Result<Option<us
 
 /// `\u003e` after its backslash.
 const ESCAPED_GT: &[u8] = b"u003e";
+/// HTML's `>` and `"`.
+const GT_ENTITY: &[u8] = b"&gt;";
+const QUOT_ENTITY: &[u8] = b"&quot;";
 
 /// Keyword rules need the key followed by an optional quote, blanks and `=`, `:` or `>` (or
-/// `\u003e`); prose (`the password reset page`, `a token from your dashboard`) fails that in a
+/// `\u003e`, `&gt;`, `&quot;`); prose (`the password reset page`, `a token from your dashboard`) fails that in a
 /// few bytes. `true` only when the bytes present already rule an assignment out.
 pub fn not_an_assignment(hay: &[u8], start: usize) -> bool {
     let mut i = start;
@@ -77,6 +104,10 @@ pub fn not_an_assignment(hay: &[u8], start: usize) -> bool {
             return false;
         }
         i += 1;
+    }
+    if at(i) == Some(b'&') {
+        // Maybe `&gt;` or `&quot;`: not ruled out.
+        return false;
     }
     if matches!(at(i), Some(b'"' | b'\'')) {
         i += 1;

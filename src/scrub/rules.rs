@@ -64,11 +64,13 @@ const fn rule(
 
 /// A `key: value` / `key=value` / `"key": "value"` / `<Key>value</Key>` assignment whose key
 /// ends with `key` (the last also as Go escapes it inside JSON strings,
-/// `\u003cKey\u003evalue\u003c/Key\u003e`), its value repeated `$reps` times (`3,4096`), each
-/// form's value closed by `$dq`, `$sq`, `$delim`, `$xml` and `$esc_xml` in turn. The regex starts `back` bytes before the anchor
-/// (at the key's first letter).
+/// `\u003cKey\u003evalue\u003c/Key\u003e`; the JSON and XML forms also with HTML's entities, as
+/// a page embeds them: `{&quot;key&quot;:&quot;value&quot;}` in an attribute,
+/// `&lt;Key&gt;value&lt;/Key&gt;` in text), its value repeated `$reps` times (`3,4096`), each
+/// form's value closed by `$dq`, `$sq`, `$delim`, `$xml`, `$esc_xml`, `$html_q` and `$html_xml`
+/// in turn. The regex starts `back` bytes before the anchor (at the key's first letter).
 macro_rules! assignment {
-    ($key:literal, $reps:expr, $dq:literal, $sq:literal, $delim:literal, $xml:literal, $esc_xml:literal) => {
+    ($key:literal, $reps:expr, $dq:literal, $sq:literal, $delim:literal, $xml:literal, $esc_xml:literal, $html_q:literal, $html_xml:literal) => {
         concat!(
             "(?i:",
             $key,
@@ -97,6 +99,15 @@ macro_rules! assignment {
             $reps,
             "})",
             $esc_xml,
+            // HTML entities: `&quot;key&quot;: &quot;value&quot;` and `&gt;value&lt;/`.
+            r#"|&quot;[ \t]{0,4}(?:=>|:|=)[ \t]{0,4}&quot;([^&\r\n]{"#,
+            $reps,
+            "})",
+            $html_q,
+            r#"|&gt;([^&<\r\n]{"#,
+            $reps,
+            "})",
+            $html_xml,
             ")"
         )
     };
@@ -126,7 +137,9 @@ macro_rules! keyword {
                     "'",
                     r#"(?:[\s"'<>&,;{}\[\]\\]|$)"#,
                     "</",
-                    r"\\u003[cC]/"
+                    r"\\u003[cC]/",
+                    "&quot;",
+                    "&lt;/"
                 ),
                 assignment!(
                     $key,
@@ -135,7 +148,9 @@ macro_rules! keyword {
                     "(?:'|$)",
                     r#"(?:[\s"'<>&,;{}\[\]\\]|$)"#,
                     "(?:</|<?$)",
-                    r"(?:\\u003[cC]/|(?:\\(?:u(?:0(?:0(?:3[cC]?)?)?)?)?)?$)"
+                    r"(?:\\u003[cC]/|(?:\\(?:u(?:0(?:0(?:3[cC]?)?)?)?)?)?$)",
+                    "(?:&quot;|(?:&(?:q(?:u(?:o(?:t)?)?)?)?)?$)",
+                    "(?:&lt;/|(?:&(?:l(?:t;?)?)?)?$)"
                 ),
             ),
             keep: 0,

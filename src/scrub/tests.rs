@@ -492,6 +492,16 @@ fn long_keyword_values_are_redacted_whole() {
                 "escaped xml",
                 format!(r#"{{"b": "\u003caccess_token\u003e{value}\u003c/access_token\u003e"}}"#),
             ),
+            (
+                "html xml",
+                format!("<pre>&lt;access_token&gt;{value}&lt;/access_token&gt;</pre>"),
+            ),
+            (
+                "html json",
+                format!(
+                    r#"<div data-p="{{&quot;secret&quot;:&quot;{value}&quot;,&quot;n&quot;:1}}">"#
+                ),
+            ),
         ] {
             let b = body.as_bytes();
             let (whole, counts) = run(&p, &set, &[b]);

@@ -68,6 +68,9 @@ fn positives() -> Vec<(&'static str, String, String)> {
         s("aws_session_token", format!(r#"{{"body":"\u003cSessionToken\u003e{}\u003c/SessionToken\u003e"}}"#, esc(&sts_token)), &esc(&sts_token)),
         s("password", r#"{"body":"\u003cPassword\u003eTr0ub4dor3\u003c/Password\u003e"}"#.into(), "Tr0ub4dor3"),
         s("azure_sas_signature", r#"{"url":"https://x.blob.core.windows.net/c/b?sv=2022-11-02\u0026sp=r\u0026sig=Q7vL4nR8sT1wY6zB3cF5gJ0dK2eA7iU9oHx9kP2m%2Bx%3D\u0026se=2026"}"#.into(), "Q7vL4nR8sT1wY6zB3cF5gJ0dK2eA7iU9oHx9kP2m%2Bx%3D"),
+        // Inside HTML as a page embeds JSON (an attribute) or XML (text): with entities.
+        s("api_key", r#"<div data-props="{&quot;api_key&quot;:&quot;Q7vL4nR8sT1wY6zB&quot;,&quot;n&quot;:1}"></div>"#.into(), "Q7vL4nR8sT1wY6zB"),
+        s("password", "<pre>&lt;Password&gt;Tr0ub4dor3&lt;/Password&gt;</pre>".into(), "Tr0ub4dor3"),
         s("aws_access_key_id", "AWS_ACCESS_KEY_ID=AKIA2OGYBAH6TJ5WXYZQ".into(), "AKIA2OGYBAH6TJ5WXYZQ"),
         s("aws_access_key_id", r#"{"AccessKeyId":"ASIA2OGYBAH6TJ5WXYZQ"}"#.into(), "ASIA2OGYBAH6TJ5WXYZQ"),
         s("aws_secret_access_key", format!("aws_secret_access_key = {B64_40}\n"), B64_40),
@@ -172,6 +175,8 @@ fn negatives() -> Vec<String> {
         "task-1234 and desk-5678 are fine",
         "release v1.2.3 and v1.10.0; see s.t. and e.g. s.dir, the sk-learn docs and api_org_settings",
         "Twilio: set twilio_enabled: true and twilioRegion = us1",
+        "<p>Forgot your password &amp; username? Tokens &quot;expire&quot; after an hour.</p>",
+        "<pre>&lt;password&gt;********&lt;/password&gt; {&quot;password&quot;:null}</pre>",
         r#"<input type="password" name="password"><label for="password">Password</label>"#,
         r#"{"client_secret_expires_at": 0, "api_key_id": "key_123", "secrets": []}"#,
         "https://github.com/rust-lang/rust/commit/9fceb02d0ae598e95dc970b74767f19372d61af8",

@@ -48,7 +48,8 @@ fn piece() -> impl Strategy<Value = String> {
             "\"prompt_tokens\":", "<password>", "\\u003cpassword\\u003e", "client_secret",
             "AWS_SECRET_ACCESS_KEY=", "Authorization: Bearer ", "Basic ", "postgres://",
             "mongodb+srv://app:", "@db", "Set-Cookie: sid=", "X-Vault-Token: s.",
-            "twilio_auth_token=", "token ", "the secret is ",
+            "twilio_auth_token=", "token ", "the secret is ", "&lt;password&gt;",
+            "&quot;token&quot;:&quot;", "&quot;", "&lt;/password&gt;", "&amp;",
             // What ends values, or runs on inside them.
             "\"", "'", ",", " ", "\n", ";", "&", "}", "\\n", "\\/", "\\u002B", "</password>",
             "\\u003c/password\\u003e", "=", ":", "@", "xxxx",
