@@ -246,7 +246,14 @@ pub fn compile_regex(re: &str) -> Result<(Verifier, usize), String> {
         .ok()
         .map(Box::new);
     // Leftmost-first, as the meta regex searches: its dead state is where the search would stop.
+    // Its cache, one per scrubber and rule, is capped well below the 2 MiB default: a candidate
+    // walks a few hundred states at most, and clearing a full cache only costs time.
     let lazy = hybrid::dfa::Builder::new()
+        .configure(
+            hybrid::dfa::Config::new()
+                .cache_capacity(LAZY_CACHE)
+                .skip_cache_capacity_check(true),
+        )
         .syntax(syntax_config())
         .thompson(thompson::Config::new().utf8(false))
         .build(&relaxed)
@@ -262,6 +269,9 @@ pub fn compile_regex(re: &str) -> Result<(Verifier, usize), String> {
         max,
     ))
 }
+
+/// The byte budget of a lazy DFA's cache (see `compile_regex`).
+const LAZY_CACHE: usize = 256 * 1024;
 
 /// `x{8,1024}` -> `x{8,}` for upper bounds of 64 or more.
 fn relax_bounds(re: &str) -> String {
@@ -337,6 +347,26 @@ impl Caches {
 
 #[cfg(test)]
 mod tests {
+    use super::{compile_regex, Verifier};
+    use crate::scrub::rules::{Verify, DEFAULT_RULES};
+
+    /// Without its lazy DFA a regex rule would still be right, but every candidate would wait
+    /// for its whole window again: each regex-decided default rule has one.
+    #[test]
+    fn every_regex_rule_can_settle_early() {
+        let mut regex_rules = 0;
+        for r in DEFAULT_RULES {
+            let (Verify::Regex(re) | Verify::Keyword(re, _)) = r.verify else {
+                continue;
+            };
+            if let (Verifier::Regex(rv), _) = compile_regex(re).unwrap() {
+                regex_rules += 1;
+                assert!(rv.lazy.is_some(), "{}", r.kind);
+            }
+        }
+        assert!(regex_rules >= 10, "{regex_rules}");
+    }
+
     #[test]
     fn relaxed_bounds_only_touch_large_counted_repetitions() {
         assert_eq!(
