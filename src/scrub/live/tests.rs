@@ -32,6 +32,14 @@ fn naive(forms: &[Vec<u8>], hay: &[u8], from: usize) -> Vec<Span> {
     out
 }
 
+/// Forms over a two-letter alphabet, some with a shared prefix.
+fn forms(n: std::ops::Range<usize>) -> impl Strategy<Value = Vec<Vec<u8>>> {
+    proptest::collection::vec(
+        ("(pre-fix-)?", "[ab]{6,30}").prop_map(|(p, r)| format!("{p}{r}").into_bytes()),
+        n,
+    )
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
@@ -39,10 +47,7 @@ proptest! {
     /// groups, tails and the tail tables' probe sequences all get exercised.
     #[test]
     fn occurrences_are_exactly_the_naive_ones(
-        forms in proptest::collection::vec(
-            ("(pre-fix-)?", "[ab]{6,30}").prop_map(|(p, r)| format!("{p}{r}").into_bytes()),
-            1..24,
-        ),
+        forms in forms(1..24),
         picks in proptest::collection::vec((0usize..24, "[ab-]{0,6}"), 0..12),
         from in 0usize..16,
         base in 0u64..64,
@@ -70,10 +75,7 @@ proptest! {
     /// search over them already has it).
     #[test]
     fn nothing_before_the_settled_point_is_cut_off(
-        forms in proptest::collection::vec(
-            ("(pre-fix-)?", "[ab]{6,30}").prop_map(|(p, r)| format!("{p}{r}").into_bytes()),
-            1..8,
-        ),
+        forms in forms(1..8),
         hay in "[ab\\-x\"]{0,60}",
         pick in 0usize..8,
         cut in 0usize..40,
