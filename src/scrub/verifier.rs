@@ -115,7 +115,7 @@ impl RegexVerifier {
     pub fn unbounded(re: &str) -> Result<Self, String> {
         let re = meta::Builder::new()
             .syntax(syntax_config())
-            .configure(meta::Config::new().utf8_empty(false))
+            .configure(meta_config())
             .build(re)
             .map_err(|e| e.to_string())?;
         Ok(Self {
@@ -236,7 +236,7 @@ pub fn compile_regex(re: &str) -> Result<(Verifier, usize), String> {
     let relaxed = relax_bounds(re);
     let hir = syntax::parse_with(&relaxed, &syntax_config()).map_err(|e| e.to_string())?;
     let re = meta::Builder::new()
-        .configure(meta::Config::new().utf8_empty(false))
+        .configure(meta_config())
         .build_from_hir(&hir)
         .map_err(|e| e.to_string())?;
     let onepass = onepass::Builder::new()
@@ -270,8 +270,16 @@ pub fn compile_regex(re: &str) -> Result<(Verifier, usize), String> {
     ))
 }
 
-/// The byte budget of a lazy DFA's cache (see `compile_regex`).
+/// The byte budget of a lazy DFA's cache, per rule and scrubber: the settle check's (see
+/// `compile_regex`) and the meta regex's (forward and reverse each), well below the 2 MiB
+/// default, so that what a hostile body can make one response hold stays small.
 const LAZY_CACHE: usize = 256 * 1024;
+
+fn meta_config() -> meta::Config {
+    meta::Config::new()
+        .utf8_empty(false)
+        .hybrid_cache_capacity(LAZY_CACHE)
+}
 
 /// `x{8,1024}` -> `x{8,}` for upper bounds of 64 or more.
 fn relax_bounds(re: &str) -> String {
@@ -347,13 +355,15 @@ impl Caches {
 
 #[cfg(test)]
 mod tests {
-    use super::{compile_regex, Verifier};
+    use super::{
+        compile_regex, hybrid, relax_bounds, syntax_config, thompson, Verifier, LAZY_CACHE,
+    };
     use crate::scrub::rules::{Verify, DEFAULT_RULES};
 
     /// Without its lazy DFA a regex rule would still be right, but every candidate would wait
     /// for its whole window again: each regex-decided default rule has one.
     #[test]
-    fn every_regex_rule_can_settle_early() {
+    fn every_regex_rule_settles_early_within_the_cache_budget() {
         let mut regex_rules = 0;
         for r in DEFAULT_RULES {
             let (Verify::Regex(re) | Verify::Keyword(re, _)) = r.verify else {
@@ -362,6 +372,16 @@ mod tests {
             if let (Verifier::Regex(rv), _) = compile_regex(re).unwrap() {
                 regex_rules += 1;
                 assert!(rv.lazy.is_some(), "{}", r.kind);
+                // The meta regex builds its lazy DFAs only when they fit the budget (or it
+                // falls back to slower engines): they do, forward and reverse.
+                for reverse in [false, true] {
+                    let fits = hybrid::dfa::Builder::new()
+                        .configure(hybrid::dfa::Config::new().cache_capacity(LAZY_CACHE))
+                        .syntax(syntax_config())
+                        .thompson(thompson::Config::new().utf8(false).reverse(reverse))
+                        .build(&relax_bounds(re));
+                    assert!(fits.is_ok(), "{} (reverse {reverse})", r.kind);
+                }
             }
         }
         assert!(regex_rules >= 10, "{regex_rules}");
