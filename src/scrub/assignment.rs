@@ -40,6 +40,15 @@ pub fn assignment_value(hay: &[u8], start: usize, eof: bool) -> Result<Option<us
         };
         blanks(i).map(Some)
     };
+    // The length of the quote entity at `i`, if one is there.
+    let quote_entity = |i: usize| -> Result<Option<usize>, ()> {
+        for e in QUOT_ENTITIES {
+            if is_at(i, e)? {
+                return Ok(Some(e.len()));
+            }
+        }
+        Ok(None)
+    };
     let mut i = start;
     while at(i)?.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
         i += 1;
@@ -53,14 +62,14 @@ pub fn assignment_value(hay: &[u8], start: usize, eof: bool) -> Result<Option<us
         if is_at(i, GT_ENTITY)? {
             return Ok(Some(i + GT_ENTITY.len()));
         }
-        if !is_at(i, QUOT_ENTITY)? {
-            return Ok(None);
-        }
-        let Some(mut v) = separator(i + QUOT_ENTITY.len())? else {
+        let Some(q) = quote_entity(i)? else {
             return Ok(None);
         };
-        if is_at(v, QUOT_ENTITY)? {
-            v += QUOT_ENTITY.len();
+        let Some(mut v) = separator(i + q)? else {
+            return Ok(None);
+        };
+        if let Some(q) = quote_entity(v)? {
+            v += q;
         }
         return Ok(Some(v));
     }
@@ -87,7 +96,8 @@ pub fn assignment_value(hay: &[u8], start: usize, eof: bool) -> Result<Option<us
 const ESCAPED_GT: &[u8] = b"u003e";
 /// HTML's `>` and `"`.
 const GT_ENTITY: &[u8] = b"&gt;";
-const QUOT_ENTITY: &[u8] = b"&quot;";
+/// `"` as a named, decimal and hex entity.
+const QUOT_ENTITIES: [&[u8]; 3] = [b"&quot;", b"&#34;", b"&#x22;"];
 
 /// Keyword rules need the key followed by an optional quote, blanks and `=`, `:` or `>` (or
 /// `\u003e`, `&gt;`, `&quot;`); prose (`the password reset page`, `a token from your dashboard`) fails that in a

@@ -65,7 +65,8 @@ const fn rule(
 /// A `key: value` / `key=value` / `"key": "value"` / `<Key>value</Key>` assignment whose key
 /// ends with `key` (the last also as Go escapes it inside JSON strings,
 /// `\u003cKey\u003evalue\u003c/Key\u003e`; the JSON and XML forms also with HTML's entities, as
-/// a page embeds them: `{&quot;key&quot;:&quot;value&quot;}` in an attribute,
+/// a page embeds them: `{&quot;key&quot;:&quot;value&quot;}` in an attribute (or `&#34;`, as
+/// Go's html/template and Jinja write a quote, or `&#x22;`),
 /// `&lt;Key&gt;value&lt;/Key&gt;` in text), its value repeated `$reps` times (`3,4096`), each
 /// form's value closed by `$dq`, `$sq`, `$delim`, `$xml`, `$esc_xml`, `$html_q` and `$html_xml`
 /// in turn. The regex starts `back` bytes before the anchor (at the key's first letter).
@@ -100,7 +101,7 @@ macro_rules! assignment {
             "})",
             $esc_xml,
             // HTML entities: `&quot;key&quot;: &quot;value&quot;` and `&gt;value&lt;/`.
-            r#"|&quot;[ \t]{0,4}(?:=>|:|=)[ \t]{0,4}&quot;([^&\r\n]{"#,
+            r#"|(?:&quot;|&#34;|&#[xX]22;)[ \t]{0,4}(?:=>|:|=)[ \t]{0,4}(?:&quot;|&#34;|&#[xX]22;)([^&\r\n]{"#,
             $reps,
             "})",
             $html_q,
@@ -138,7 +139,7 @@ macro_rules! keyword {
                     r#"(?:[\s"'<>&,;{}\[\]\\]|$)"#,
                     "</",
                     r"\\u003[cC]/",
-                    "&quot;",
+                    "(?:&quot;|&#34;|&#[xX]22;)",
                     "&lt;/"
                 ),
                 assignment!(
@@ -149,7 +150,7 @@ macro_rules! keyword {
                     r#"(?:[\s"'<>&,;{}\[\]\\]|$)"#,
                     "(?:</|<?$)",
                     r"(?:\\u003[cC]/|(?:\\(?:u(?:0(?:0(?:3[cC]?)?)?)?)?)?$)",
-                    "(?:&quot;|(?:&(?:q(?:u(?:o(?:t)?)?)?)?)?$)",
+                    "(?:&quot;|&#34;|&#[xX]22;|(?:&(?:q(?:u(?:o(?:t)?)?)?|#(?:34?|[xX](?:22?)?)?)?)?$)",
                     "(?:&lt;/|(?:&(?:l(?:t;?)?)?)?$)"
                 ),
             ),

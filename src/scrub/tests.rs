@@ -502,6 +502,10 @@ fn long_keyword_values_are_redacted_whole() {
                     r#"<div data-p="{{&quot;secret&quot;:&quot;{value}&quot;,&quot;n&quot;:1}}">"#
                 ),
             ),
+            (
+                "html json, decimal quotes",
+                format!(r#"<div data-p="{{&#34;secret&#34;:&#34;{value}&#34;,&#34;n&#34;:1}}">"#),
+            ),
         ] {
             let b = body.as_bytes();
             let (whole, counts) = run(&p, &set, &[b]);

@@ -71,6 +71,9 @@ fn positives() -> Vec<(&'static str, String, String)> {
         // Inside HTML as a page embeds JSON (an attribute) or XML (text): with entities.
         s("api_key", r#"<div data-props="{&quot;api_key&quot;:&quot;Q7vL4nR8sT1wY6zB&quot;,&quot;n&quot;:1}"></div>"#.into(), "Q7vL4nR8sT1wY6zB"),
         s("password", "<pre>&lt;Password&gt;Tr0ub4dor3&lt;/Password&gt;</pre>".into(), "Tr0ub4dor3"),
+        // Quotes as Go's html/template and Jinja write them (`&#34;`), and in hex.
+        s("secret", r#"<div data-config="{&#34;client_secret&#34;: &#34;Q7vL4nR8sT1wY6zB3c&#34;}">"#.into(), "Q7vL4nR8sT1wY6zB3c"),
+        s("token", r#"<x data-p="{&#x22;access_token&#x22;:&#x22;Q7vL4nR8sT1wY6zB3cF5&#x22;}">"#.into(), "Q7vL4nR8sT1wY6zB3cF5"),
         s("aws_access_key_id", "AWS_ACCESS_KEY_ID=AKIA2OGYBAH6TJ5WXYZQ".into(), "AKIA2OGYBAH6TJ5WXYZQ"),
         s("aws_access_key_id", r#"{"AccessKeyId":"ASIA2OGYBAH6TJ5WXYZQ"}"#.into(), "ASIA2OGYBAH6TJ5WXYZQ"),
         s("aws_secret_access_key", format!("aws_secret_access_key = {B64_40}\n"), B64_40),

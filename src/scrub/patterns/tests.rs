@@ -50,6 +50,7 @@ fn piece() -> impl Strategy<Value = String> {
             "mongodb+srv://app:", "@db", "Set-Cookie: sid=", "X-Vault-Token: s.",
             "twilio_auth_token=", "token ", "the secret is ", "&lt;password&gt;",
             "&quot;token&quot;:&quot;", "&quot;", "&lt;/password&gt;", "&amp;",
+            "&#34;secret&#34;: &#34;", "&#x22;", "&#3",
             // What ends values, or runs on inside them.
             "\"", "'", ",", " ", "\n", ";", "&", "}", "\\n", "\\/", "\\u002B", "</password>",
             "\\u003c/password\\u003e", "=", ":", "@", "xxxx",
