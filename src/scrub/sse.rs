@@ -246,9 +246,11 @@ impl SseView {
                 }
                 Line::Name => {
                     if b == b':' {
-                        self.line = match &self.name[..self.name_len.min(5)] {
+                        // Only the first 5 bytes of a name are kept: a longer one is neither.
+                        let name = &self.name[..self.name_len.min(5)];
+                        self.line = match name {
                             b"data" => Line::Data,
-                            b"event" => Line::Event,
+                            b"event" if self.name_len == 5 => Line::Event,
                             _ => Line::Skip,
                         };
                         self.value_start = true;

@@ -249,6 +249,8 @@ fn self_contained_events_are_not_held_for_the_next_one() {
         ),
         ("data: {\"params\":{\"jsonrpc\":\"2.0\",\"text\":\"3 tokens\"}}\n\n", true),
         ("event: update\ndata: /messages/?session_id=9f1c2e7as\n\n", true),
+        // A field whose name only begins with `event` is not the event type.
+        ("events: endpoint\ndata: /messages/?session_id=9f1c2e7as\n\n", true),
         (delta.trim_end_matches("data: [DONE]\n\n"), true),
     ] {
         let mut s = p.scrubber(no_live());
