@@ -94,14 +94,15 @@ pub fn assignment_value(hay: &[u8], start: usize, eof: bool) -> Result<Option<us
 
 /// `\u003e` after its backslash.
 const ESCAPED_GT: &[u8] = b"u003e";
-/// HTML's `>` and `"`.
+/// HTML's `>`.
 const GT_ENTITY: &[u8] = b"&gt;";
 /// `"` as a named, decimal and hex entity.
 const QUOT_ENTITIES: [&[u8]; 3] = [b"&quot;", b"&#34;", b"&#x22;"];
 
 /// Keyword rules need the key followed by an optional quote, blanks and `=`, `:` or `>` (or
-/// `\u003e`, `&gt;`, `&quot;`); prose (`the password reset page`, `a token from your dashboard`) fails that in a
-/// few bytes. `true` only when the bytes present already rule an assignment out.
+/// `\u003e`, `&gt;`, `&quot;`); prose (`the password reset page`, `a token from your
+/// dashboard`) fails that in a few bytes. `true` only when the bytes present already rule an
+/// assignment out.
 pub fn not_an_assignment(hay: &[u8], start: usize) -> bool {
     let mut i = start;
     let at = |i: usize| hay.get(i).copied();

@@ -173,7 +173,8 @@ pub(super) struct State {
     /// Everything before this has been written out (as itself or as a redaction).
     pub emitted: u64,
     /// Hold back only what could still begin a live credential, at a small cost per call
-    /// (event streams, where every byte held back delays an event).
+    /// (message streams: events and JSON lines, where every byte held back delays a message;
+    /// see `StreamScrubber::message_stream`).
     pub fine_tail: bool,
     /// Pattern stream: where the candidate search resumes (no pending candidate before it).
     pat_scan: u64,
