@@ -57,8 +57,8 @@ pub fn assignment_value(hay: &[u8], start: usize, eof: bool) -> Result<Option<us
         return Ok(Some(i + 1));
     }
     if at(i)? == Some(b'&') {
-        // HTML entities, as a page embeds XML (`&lt;Key&gt;value`) or JSON
-        // (`&quot;key&quot;:&quot;value`).
+        // HTML entities, as a page embeds XML (`&lt;Key&gt;value`), JSON
+        // (`&quot;key&quot;:&quot;value`) or a Python `repr` (`&#x27;key&#x27;: &#x27;value`).
         if is_at(i, GT_ENTITY)? {
             return Ok(Some(i + GT_ENTITY.len()));
         }
@@ -96,8 +96,10 @@ pub fn assignment_value(hay: &[u8], start: usize, eof: bool) -> Result<Option<us
 const ESCAPED_GT: &[u8] = b"u003e";
 /// HTML's `>`.
 const GT_ENTITY: &[u8] = b"&gt;";
-/// `"` as a named, decimal and hex entity.
-const QUOT_ENTITIES: [&[u8]; 3] = [b"&quot;", b"&#34;", b"&#x22;"];
+/// `"` and `'` as named, decimal and hex entities (the rules' `quote_entity`).
+const QUOT_ENTITIES: [&[u8]; 6] = [
+    b"&quot;", b"&#34;", b"&#x22;", b"&#39;", b"&#x27;", b"&apos;",
+];
 
 /// Keyword rules need the key followed by an optional quote, blanks and `=`, `:` or `>` (or
 /// `\u003e`, `&gt;`, `&quot;`); prose (`the password reset page`, `a token from your

@@ -62,16 +62,26 @@ const fn rule(
     }
 }
 
+/// A quote as an HTML entity, double (`&quot;`, `&#34;`, `&#x22;`) or single (`&#39;`, as
+/// Jinja, Go's html/template and Rails write it; `&#x27;`, as Django and Python's `html.escape`
+/// do; `&apos;`): a page embeds JSON with the first, a Python `repr` (a debug page's local
+/// variables) with the second.
+macro_rules! quote_entity {
+    () => {
+        "(?:&quot;|&#34;|&#[xX]22;|&#39;|&#[xX]27;|&apos;)"
+    };
+}
+
 /// A `key: value` / `key=value` / `"key": "value"` / `<Key>value</Key>` assignment whose key
 /// ends with `key` (the last also as Go escapes it inside JSON strings,
 /// `\u003cKey\u003evalue\u003c/Key\u003e`; the JSON and XML forms also with HTML's entities, as
-/// a page embeds them: `{&quot;key&quot;:&quot;value&quot;}` in an attribute (or `&#34;`, as
-/// Go's html/template and Jinja write a quote, or `&#x22;`),
+/// a page embeds them: `{&quot;key&quot;:&quot;value&quot;}` in an attribute, a Python `repr`
+/// as `{&#x27;key&#x27;: &#x27;value&#x27;}` (any `quote_entity!`), and
 /// `&lt;Key&gt;value&lt;/Key&gt;` in text), its value repeated `$reps` times (`3,4096`), each
 /// form's value closed by `$dq`, `$sq`, `$delim`, `$xml`, `$esc_xml`, `$html_q` and `$html_xml`
 /// in turn. The regex starts `back` bytes before the anchor (at the key's first letter).
 macro_rules! assignment {
-    ($key:literal, $reps:expr, $dq:literal, $sq:literal, $delim:literal, $xml:literal, $esc_xml:literal, $html_q:literal, $html_xml:literal) => {
+    ($key:literal, $reps:expr, $dq:literal, $sq:literal, $delim:literal, $xml:literal, $esc_xml:literal, $html_q:expr, $html_xml:literal) => {
         concat!(
             "(?i:",
             $key,
@@ -101,7 +111,11 @@ macro_rules! assignment {
             "})",
             $esc_xml,
             // HTML entities: `&quot;key&quot;: &quot;value&quot;` and `&gt;value&lt;/`.
-            r#"|(?:&quot;|&#34;|&#[xX]22;)[ \t]{0,4}(?:=>|:|=)[ \t]{0,4}(?:&quot;|&#34;|&#[xX]22;)([^&\r\n]{"#,
+            "|",
+            quote_entity!(),
+            r#"[ \t]{0,4}(?:=>|:|=)[ \t]{0,4}"#,
+            quote_entity!(),
+            r#"([^&\r\n]{"#,
             $reps,
             "})",
             $html_q,
@@ -139,7 +153,7 @@ macro_rules! keyword {
                     r#"(?:[\s"'<>&,;{}\[\]\\]|$)"#,
                     "</",
                     r"\\u003[cC]/",
-                    "(?:&quot;|&#34;|&#[xX]22;)",
+                    quote_entity!(),
                     "&lt;/"
                 ),
                 assignment!(
@@ -150,7 +164,11 @@ macro_rules! keyword {
                     r#"(?:[\s"'<>&,;{}\[\]\\]|$)"#,
                     "(?:</|<?$)",
                     r"(?:\\u003[cC]/|(?:\\(?:u(?:0(?:0(?:3[cC]?)?)?)?)?)?$)",
-                    "(?:&quot;|&#34;|&#[xX]22;|(?:&(?:q(?:u(?:o(?:t)?)?)?|#(?:34?|[xX](?:22?)?)?)?)?$)",
+                    concat!(
+                        "(?:",
+                        quote_entity!(),
+                        "|(?:&(?:q(?:u(?:o(?:t)?)?)?|a(?:p(?:o(?:s)?)?)?|#(?:3[49]?|[xX](?:2[27]?)?)?)?)?$)"
+                    ),
                     "(?:&lt;/|(?:&(?:l(?:t;?)?)?)?$)"
                 ),
             ),

@@ -100,6 +100,30 @@ fn a_mixed_body_is_redacted_by_kind() {
     assert!(out.contains("postgres://app:[REDACTED:connection_string_password]@db.internal"));
 }
 
+/// A keyword's value of a known format is labelled by its format in every way of writing the
+/// assignment, the HTML entity ones included.
+#[test]
+fn keyword_values_of_a_known_format_keep_their_format_label() {
+    let p = ScrubPolicy::default();
+    let gh = gh_token();
+    for body in [
+        format!(r#"{{"token":"{gh}"}}"#),
+        format!("token={gh}\n"),
+        format!("<token>{gh}</token>"),
+        format!("{{&quot;token&quot;:&quot;{gh}&quot;}}"),
+        format!("{{&#34;token&#34;: &#34;{gh}&#34;}}"),
+        format!("{{&#x27;token&#x27;: &#x27;{gh}&#x27;}}"),
+        format!("{{&#39;token&#39;:&#39;{gh}&#39;}}"),
+        format!("{{&apos;token&apos;: &apos;{gh}&apos;}}"),
+        format!("&lt;token&gt;{gh}&lt;/token&gt;"),
+    ] {
+        let (out, counts) = run(&p, &live(&[]), &[body.as_bytes()]);
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains("[REDACTED:github_token]"), "{body}: {out}");
+        assert_eq!(counts.total(), 1, "{body}: {out}");
+    }
+}
+
 #[test]
 fn every_split_into_two_and_three_chunks_gives_the_same_output() {
     let p = ScrubPolicy::default();
@@ -505,6 +529,10 @@ fn long_keyword_values_are_redacted_whole() {
             (
                 "html json, decimal quotes",
                 format!(r#"<div data-p="{{&#34;secret&#34;:&#34;{value}&#34;,&#34;n&#34;:1}}">"#),
+            ),
+            (
+                "python repr in html",
+                format!("<pre>{{&#x27;secret&#x27;: &#x27;{value}&#x27;, &#x27;n&#x27;: 1}}</pre>"),
             ),
         ] {
             let b = body.as_bytes();

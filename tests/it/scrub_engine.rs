@@ -74,6 +74,10 @@ fn positives() -> Vec<(&'static str, String, String)> {
         // Quotes as Go's html/template and Jinja write them (`&#34;`), and in hex.
         s("secret", r#"<div data-config="{&#34;client_secret&#34;: &#34;Q7vL4nR8sT1wY6zB3c&#34;}">"#.into(), "Q7vL4nR8sT1wY6zB3c"),
         s("token", r#"<x data-p="{&#x22;access_token&#x22;:&#x22;Q7vL4nR8sT1wY6zB3cF5&#x22;}">"#.into(), "Q7vL4nR8sT1wY6zB3cF5"),
+        // A Python `repr` on a page (a debug page's local variables): single quotes as Django
+        // and `html.escape` write them (`&#x27;`), and as Jinja and Go do (`&#39;`).
+        s("password", "<pre>{&#x27;user&#x27;: &#x27;app&#x27;, &#x27;password&#x27;: &#x27;Tr0ub4dor-3x&#x27;}</pre>".into(), "Tr0ub4dor-3x"),
+        s("api_key", r#"<td>{&#39;api_key&#39;: &#39;Q7vL4nR8sT1wY6zB3cF5dA&#39;}</td>"#.into(), "Q7vL4nR8sT1wY6zB3cF5dA"),
         s("aws_access_key_id", "AWS_ACCESS_KEY_ID=AKIA2OGYBAH6TJ5WXYZQ".into(), "AKIA2OGYBAH6TJ5WXYZQ"),
         s("aws_access_key_id", r#"{"AccessKeyId":"ASIA2OGYBAH6TJ5WXYZQ"}"#.into(), "ASIA2OGYBAH6TJ5WXYZQ"),
         s("aws_secret_access_key", format!("aws_secret_access_key = {B64_40}\n"), B64_40),
@@ -180,6 +184,8 @@ fn negatives() -> Vec<String> {
         "Twilio: set twilio_enabled: true and twilioRegion = us1",
         "<p>Forgot your password &amp; username? Tokens &quot;expire&quot; after an hour.</p>",
         "<pre>&lt;password&gt;********&lt;/password&gt; {&quot;password&quot;:null}</pre>",
+        "<p>Don&#39;t reuse a password&#39;s hint: the token&#x27;s scope is `read`.</p>",
+        "<pre>{&#x27;password&#x27;: &#x27;********&#x27;, &#x27;api_key&#x27;: &#x27;&lt;your-key&gt;&#x27;}</pre>",
         r#"<input type="password" name="password"><label for="password">Password</label>"#,
         r#"{"client_secret_expires_at": 0, "api_key_id": "key_123", "secrets": []}"#,
         "https://github.com/rust-lang/rust/commit/9fceb02d0ae598e95dc970b74767f19372d61af8",

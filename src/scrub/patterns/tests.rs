@@ -51,6 +51,7 @@ fn piece() -> impl Strategy<Value = String> {
             "twilio_auth_token=", "token ", "the secret is ", "&lt;password&gt;",
             "&quot;token&quot;:&quot;", "&quot;", "&lt;/password&gt;", "&amp;",
             "&#34;secret&#34;: &#34;", "&#x22;", "&#3",
+            "&#x27;password&#x27;: &#x27;", "&#39;", "&#x2", "&apos;", "&ap",
             // What ends values, or runs on inside them.
             "\"", "'", ",", " ", "\n", ";", "&", "}", "\\n", "\\/", "\\u002B", "</password>",
             "\\u003c/password\\u003e", "=", ":", "@", "xxxx",
