@@ -197,6 +197,70 @@ fn paired() {
     }
 }
 
+/// [`scrub`], timing each chunk's push (and the drop of its output) into `times[i]`.
+fn scrub_chunks_timed(
+    policy: &ScrubPolicy,
+    live: &Arc<LiveSet>,
+    body: &[u8],
+    times: &mut [Vec<f64>],
+) -> usize {
+    let mut s = policy.scrubber(live.clone());
+    let mut n = 0;
+    let chunks: Vec<&[u8]> = body.chunks(CHUNK).collect();
+    for (i, c) in chunks.iter().enumerate() {
+        let t = std::time::Instant::now();
+        if let Some(b) = s.push(Some(c), i + 1 == chunks.len()).expect("no overflow") {
+            n += black_box(b).len();
+        }
+        times[i].push(t.elapsed().as_secs_f64());
+    }
+    n
+}
+
+/// The paired rounds time whole 4 MiB bodies, and a dense body takes ~4x as long as clean JSON:
+/// when the machine takes the core away now and then (another tenant, a host thread), a dense
+/// run is ~4x as likely to include such a gap, and a median of whole runs charges the gaps to
+/// the longer body. Timing each 16 KiB chunk and taking, per chunk, the median over the rounds
+/// leaves out the gaps (each chunk is tens of microseconds, so a gap lands in few rounds of it)
+/// for both bodies alike. What it keeps is what slows every chunk: the core's clock, or a
+/// neighbour competing for it.
+fn per_chunk() {
+    const ROUNDS: usize = 15;
+    let policy = ScrubPolicy::default();
+    let live = live_set();
+    let bodies = [("json", json_api()), ("dense", dense())];
+    let chunks = SIZE.div_ceil(CHUNK);
+    let mut times = vec![vec![Vec::with_capacity(ROUNDS); chunks]; bodies.len()];
+    for _ in 0..ROUNDS {
+        for (k, (_, body)) in bodies.iter().enumerate() {
+            black_box(scrub_chunks_timed(
+                &policy,
+                &live,
+                black_box(&body[..SIZE]),
+                &mut times[k],
+            ));
+        }
+    }
+    let median = |v: &[f64]| {
+        let mut v = v.to_vec();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let total: Vec<f64> = times
+        .iter()
+        .map(|per| per.iter().map(|t| median(t)).sum())
+        .collect();
+    let gib = |secs: f64| SIZE as f64 / secs / f64::from(1u32 << 30);
+    println!("\nper-chunk medians ({ROUNDS} rounds, summed over the {chunks} chunks):");
+    for (k, (name, _)) in bodies.iter().enumerate() {
+        println!(
+            "  {name:6} engine {:7.3} GiB/s  cost {:4.2}x clean json",
+            gib(total[k]),
+            total[k] / total[0]
+        );
+    }
+}
+
 /// `SCRUB_BENCH_ONE=dense:200` scrubs one body a fixed number of times and exits: a workload of
 /// fixed size for `perf stat -e instructions,cycles`, whose counts do not drift with the
 /// machine's load the way times do.
@@ -231,6 +295,7 @@ fn main() {
     // `--profile-time` runs one benchmark under a profiler: the paired pass would only add noise.
     if !std::env::args().any(|a| a == "--profile-time") {
         paired();
+        per_chunk();
     }
     Criterion::default().configure_from_args().final_summary();
 }

@@ -49,10 +49,13 @@ pub fn assignment_value(hay: &[u8], start: usize, eof: bool) -> Result<Option<us
         }
         Ok(None)
     };
-    let mut i = start;
-    while at(i)?.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-        i += 1;
-    }
+    // The rest of the key, as a slice walk: this runs at every keyword candidate.
+    let mut i = start
+        + hay.get(start..).map_or(0, |rest| {
+            rest.iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_' || **b == b'-')
+                .count()
+        });
     if at(i)? == Some(b'>') {
         return Ok(Some(i + 1));
     }
