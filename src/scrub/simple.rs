@@ -563,6 +563,16 @@ impl Simple {
     /// [`Simple::find`] with the anchor's proven steps skipped (`skip` from [`Simple::skip_for`]
     /// for the anchor that is at `start`).
     pub fn find_from(&self, hay: &[u8], start: usize, eof: bool, skip: Skip) -> Found {
+        let mut capped = false;
+        match self.walk(hay, start, eof, skip, &mut capped) {
+            Found::No if capped => Found::Capped,
+            found => found,
+        }
+    }
+
+    /// [`Simple::find_from`]'s walk; sets `capped` when a run stops at its maximum with a
+    /// member next (the walk turns down a longer run the regex's bound would too).
+    fn walk(&self, hay: &[u8], start: usize, eof: bool, skip: Skip, capped: &mut bool) -> Found {
         if self.start_boundary && start > 0 && is_word(hay[start - 1]) {
             return Found::No;
         }
@@ -624,6 +634,7 @@ impl Simple {
                     if n < *min {
                         return Found::No;
                     }
+                    *capped |= n == *max && rest.get(n).is_some_and(|&b| set[b as usize]);
                     n
                 }
                 Step::Run {
@@ -642,6 +653,9 @@ impl Simple {
                     if members < *min {
                         return Found::No;
                     }
+                    *capped |= members == *max
+                        && (tail.first().is_some_and(|&b| set[b as usize])
+                            || member_escape(tail).is_some());
                     bytes
                 }
             };
@@ -685,6 +699,10 @@ pub enum Found {
     No,
     /// The bytes end before the walk can decide (never at the end of the input).
     More,
+    /// No match, with a run cut off by its maximum: the same rule with that run unbounded might
+    /// match here (a `Bearer` value over 4 KiB, which the rule's long form takes). With every
+    /// run ended by a non-member the unbounded rule fails too, so a `No` needs no second look.
+    Capped,
 }
 
 impl Found {

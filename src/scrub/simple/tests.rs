@@ -326,3 +326,109 @@ fn cut_short_walks_wait_or_decide_finally() {
         assert!(early > 0, "{re}: no match decided before the end");
     }
 }
+
+/// Every default rule the direct matcher takes that has a long form (`Bearer`), with its long
+/// regex.
+fn rules_with_long_forms() -> Vec<(Simple, meta::Regex, Vec<&'static str>)> {
+    DEFAULT_RULES
+        .iter()
+        .filter_map(|r| {
+            let Verify::Keyword(re, long) = r.verify else {
+                return None;
+            };
+            let simple = Simple::new(&syntax::parse_with(re, &config()).unwrap())?;
+            let long = meta::Builder::new()
+                .syntax(config())
+                .configure(meta::Config::new().utf8_empty(false))
+                .build(long)
+                .unwrap();
+            Some((simple, long, r.anchors.to_vec()))
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Wherever a rule's long form takes a value longer than its bounded form can, the walk says
+    /// so (`Capped`) or matches: a walk that says `No` is never followed by the long form, so
+    /// this is what keeps a long `Bearer` value from going out.
+    #[test]
+    fn a_value_only_the_long_form_takes_is_capped(
+        rule in 0..rules_with_long_forms().len(),
+        blanks in prop_oneof![Just(" "), Just("\t"), Just("  "), Just("     ")],
+        len in prop_oneof![0usize..20, 4080usize..4110, 4090usize..5000],
+        member in prop_oneof![Just("a"), Just("Z9"), Just("\\/"), Just("\\u002B"), Just("-._~+/")],
+        tail in prop_oneof![
+            Just(""), Just(" "), Just("\""), Just("="), Just("=="), Just("==="), Just("\\n"),
+            Just("\\u002"), Just("<"), Just("a"), Just("\\/"), Just("\\u002B"),
+        ],
+    ) {
+        let (simple, long, anchors) = &rules_with_long_forms()[rule];
+        let value: String = member.repeat(len / member.len() + 1);
+        let hay = format!("{}{blanks}{}{tail}", anchors[0].trim_end(), &value[..len]);
+        let found = simple.find_from(hay.as_bytes(), 0, true, super::Skip::NONE);
+        let input = Input::new(hay.as_bytes()).anchored(Anchored::Yes);
+        let mut caps = long.create_captures();
+        long.search_captures(&input, &mut caps);
+        let longer = caps.get_group(1).is_some_and(|g| g.len() > crate::scrub::rules::KEYWORD_VALUE_MAX);
+        if longer {
+            prop_assert!(
+                matches!(found, Found::Capped | Found::Secret(_)),
+                "{found:?} for {:.40}… ({} bytes)", hay, hay.len()
+            );
+        }
+        if found == Found::Capped {
+            prop_assert!(len >= 4096 || blanks.len() > 4 || tail.starts_with("==="), "{hay:.60}");
+        }
+    }
+}
+
+/// Values of 4,093 to 4,099 bytes in every member and ending: where the bound cuts the run at
+/// an escape or just before the padding (which the generated cases above rarely hit).
+#[test]
+fn values_at_the_bound_are_capped_wherever_the_long_form_takes_them() {
+    let (simple, long, _) = &rules_with_long_forms()[0];
+    let mut caps = long.create_captures();
+    for len in 4093..=4099 {
+        for member in ["a", "\\/", "\\u002b"] {
+            for tail in [
+                "", " ", "a", "\\/", "\\u002B", "=", "==", "===", "\\n", "\"",
+            ] {
+                let mut value = "a".repeat(len - 1);
+                value.push_str(member);
+                let hay = format!("Bearer {value}{tail}");
+                let found = simple.find_from(hay.as_bytes(), 0, true, super::Skip::NONE);
+                long.search_captures(
+                    &Input::new(hay.as_bytes()).anchored(Anchored::Yes),
+                    &mut caps,
+                );
+                let longer = caps
+                    .get_group(1)
+                    .is_some_and(|g| g.len() > crate::scrub::rules::KEYWORD_VALUE_MAX);
+                assert!(
+                    !longer || matches!(found, Found::Capped | Found::Secret(_)),
+                    "{found:?}: {len} bytes, then {member:?} and {tail:?}"
+                );
+            }
+        }
+    }
+}
+
+/// A `Bearer` followed by a word in prose is turned down by the walk alone.
+#[test]
+fn short_bearer_words_are_not_capped() {
+    let (simple, _, _) = &rules_with_long_forms()[0];
+    for hay in [
+        "Bearer Bearer ",
+        "Bearer token",
+        "Bearer <token>",
+        "bearer abc def",
+    ] {
+        let found = simple.find_from(hay.as_bytes(), 0, true, super::Skip::NONE);
+        assert_eq!(found, Found::No, "{hay}");
+    }
+    let long = format!("Bearer {}", "a".repeat(5000));
+    let found = simple.find_from(long.as_bytes(), 0, true, super::Skip::NONE);
+    assert_eq!(found, Found::Capped);
+}
