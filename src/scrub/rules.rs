@@ -385,7 +385,7 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         &[
             "xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxe-", "xapp-",
         ],
-        r"(?-u:\b)((?:xox[bpars]|xoxe(?:\.xox[bp])?|xapp)-[0-9A-Za-z-]{10,250})(?:[^0-9A-Za-z-]|$)",
+        r"(?-u:\b)((?:xoxb|xoxp|xoxa|xoxr|xoxs|xoxe|xapp)-[0-9A-Za-z-]{10,250})(?:[^0-9A-Za-z-]|$)",
         5,
         Check::NotPlaceholder,
     ),
