@@ -374,7 +374,9 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
             "glffct-",
             "GR1348941",
         ],
-        r"(?-u:\b)((?:gl(?:pat|dt|rt|ptt|soat|ft|imt|agent|cbt|oas|ffct)-|GR1348941)[0-9A-Za-z_.-]{20,300})(?:[^0-9A-Za-z_.-]|$)",
+        // Whole literals, not `gl(?:pat|dt|…)-`: an alternation of literals is one step of the
+        // direct matcher, a factored one sends the rule to the regex engine.
+        r"(?-u:\b)((?:glpat-|gldt-|glrt-|glptt-|glsoat-|glft-|glimt-|glagent-|glcbt-|gloas-|glffct-|GR1348941)[0-9A-Za-z_.-]{20,300})(?:[^0-9A-Za-z_.-]|$)",
         6,
         Check::NotPlaceholder,
     ),
@@ -385,6 +387,7 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         &[
             "xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxe-", "xapp-",
         ],
+        // Whole literals, as for GitLab: the direct matcher takes the rule.
         r"(?-u:\b)((?:xoxb|xoxp|xoxa|xoxr|xoxs|xoxe|xapp)-[0-9A-Za-z-]{10,250})(?:[^0-9A-Za-z-]|$)",
         5,
         Check::NotPlaceholder,
@@ -502,7 +505,7 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         "vault_token",
         "vault",
         &["hvs.", "hvb.", "hvr.", "b.AAAAAQ"],
-        r"(?-u:\b)((?:hv[sbr]|b)\.[0-9A-Za-z_-]{24,600})(?:[^0-9A-Za-z_-]|$)",
+        r"(?-u:\b)((?:hvs|hvb|hvr|b)\.[0-9A-Za-z_-]{24,600})(?:[^0-9A-Za-z_-]|$)",
         4,
         Check::NotPlaceholder,
     ),
