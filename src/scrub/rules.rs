@@ -115,11 +115,14 @@ macro_rules! assignment {
             quote_entity!(),
             r#"[ \t]{0,4}(?:=>|:|=)[ \t]{0,4}"#,
             quote_entity!(),
-            r#"([^&\r\n]{"#,
+            // The value's own `&`, `<`, `>` and `+` are entities too (`Tr0ub&amp;dor`), and
+            // count as one byte each.
+            r#"((?:[^&\r\n]|&(?:amp|lt|gt|#(?:38|43|60|62));){"#,
             $reps,
             "})",
             $html_q,
-            r#"|&gt;([^&<\r\n]{"#,
+            // Here `&lt;` begins the closer (`&lt;/Key&gt;`), so a value's `<` is not taken.
+            r#"|&gt;((?:[^&<\r\n]|&(?:amp|gt|#(?:38|43|62));){"#,
             $reps,
             "})",
             $html_xml,
@@ -167,9 +170,10 @@ macro_rules! keyword {
                     concat!(
                         "(?:",
                         quote_entity!(),
-                        "|(?:&(?:q(?:u(?:o(?:t)?)?)?|a(?:p(?:o(?:s)?)?)?|#(?:3[49]?|[xX](?:2[27]?)?)?)?)?$)"
+                        // Or the bytes end inside a quote or a value entity.
+                        "|(?:&(?:q(?:u(?:o(?:t)?)?)?|a(?:p(?:o(?:s)?)?|m(?:p)?)?|l(?:t)?|g(?:t)?|#(?:3[4-9]?|4(?:3)?|6[02]?|[xX](?:2[27]?)?)?)?)?$)"
                     ),
-                    "(?:&lt;/|(?:&(?:l(?:t;?)?)?)?$)"
+                    "(?:&lt;/|(?:&(?:l(?:t;?)?|a(?:m(?:p)?)?|g(?:t)?|#(?:3(?:8)?|4(?:3)?|6(?:2)?)?)?)?$)"
                 ),
             ),
             keep: 0,

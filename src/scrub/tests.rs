@@ -534,6 +534,14 @@ fn long_keyword_values_are_redacted_whole() {
                 "python repr in html",
                 format!("<pre>{{&#x27;secret&#x27;: &#x27;{value}&#x27;, &#x27;n&#x27;: 1}}</pre>"),
             ),
+            (
+                "python repr in html, entities in the value",
+                format!(
+                    "<pre>{{&#x27;secret&#x27;: &#x27;{}&amp;{}&#x27;, &#x27;n&#x27;: 1}}</pre>",
+                    &value[..n / 2],
+                    &value[n / 2..]
+                ),
+            ),
         ] {
             let b = body.as_bytes();
             let (whole, counts) = run(&p, &set, &[b]);

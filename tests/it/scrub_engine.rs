@@ -78,6 +78,10 @@ fn positives() -> Vec<(&'static str, String, String)> {
         // and `html.escape` write them (`&#x27;`), and as Jinja and Go do (`&#39;`).
         s("password", "<pre>{&#x27;user&#x27;: &#x27;app&#x27;, &#x27;password&#x27;: &#x27;Tr0ub4dor-3x&#x27;}</pre>".into(), "Tr0ub4dor-3x"),
         s("api_key", r#"<td>{&#39;api_key&#39;: &#39;Q7vL4nR8sT1wY6zB3cF5dA&#39;}</td>"#.into(), "Q7vL4nR8sT1wY6zB3cF5dA"),
+        // The value's own `&`, `<` and `+` escaped as well.
+        s("password", "<pre>{&#x27;password&#x27;: &#x27;Tr0ub&amp;dor&lt;3x&#x27;}</pre>".into(), "Tr0ub&amp;dor&lt;3x"),
+        s("secret", r#"<div data-p="{&#34;client_secret&#34;:&#34;Q7vL4n&#43;R8sT1w&amp;Y6zB&#34;}">"#.into(), "Q7vL4n&#43;R8sT1w&amp;Y6zB"),
+        s("password", "<pre>&lt;password&gt;Tr0ub&amp;dor-3x&lt;/password&gt;</pre>".into(), "Tr0ub&amp;dor-3x"),
         s("aws_access_key_id", "AWS_ACCESS_KEY_ID=AKIA2OGYBAH6TJ5WXYZQ".into(), "AKIA2OGYBAH6TJ5WXYZQ"),
         s("aws_access_key_id", r#"{"AccessKeyId":"ASIA2OGYBAH6TJ5WXYZQ"}"#.into(), "ASIA2OGYBAH6TJ5WXYZQ"),
         s("aws_secret_access_key", format!("aws_secret_access_key = {B64_40}\n"), B64_40),
