@@ -116,8 +116,9 @@ macro_rules! assignment {
             r#"[ \t]{0,4}(?:=>|:|=)[ \t]{0,4}"#,
             quote_entity!(),
             // The value's own `&`, `<`, `>` and `+` are entities too (`Tr0ub&amp;dor`), and
-            // count as one byte each.
-            r#"((?:[^&\r\n]|&(?:amp|lt|gt|#(?:38|43|60|62));){"#,
+            // count as one byte each; so does a JSON-escaped quote (`\&quot;`), tried first so
+            // that it does not end the value.
+            r#"((?:\\(?:&quot;|&#34;|&#[xX]22;)|[^&\r\n]|&(?:amp|lt|gt|#(?:38|43|60|62));){"#,
             $reps,
             "})",
             $html_q,

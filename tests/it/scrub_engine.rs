@@ -82,6 +82,9 @@ fn positives() -> Vec<(&'static str, String, String)> {
         s("password", "<pre>{&#x27;password&#x27;: &#x27;Tr0ub&amp;dor&lt;3x&#x27;}</pre>".into(), "Tr0ub&amp;dor&lt;3x"),
         s("secret", r#"<div data-p="{&#34;client_secret&#34;:&#34;Q7vL4n&#43;R8sT1w&amp;Y6zB&#34;}">"#.into(), "Q7vL4n&#43;R8sT1w&amp;Y6zB"),
         s("password", "<pre>&lt;password&gt;Tr0ub&amp;dor-3x&lt;/password&gt;</pre>".into(), "Tr0ub&amp;dor-3x"),
+        // A JSON-escaped quote inside the value, as a page writes it: `\&quot;`, `\&#34;`.
+        s("password", r#"<div data-p="{&quot;password&quot;:&quot;Tr0ub\&quot;dor-3x&quot;,&quot;n&quot;:1}">"#.into(), r"Tr0ub\&quot;dor-3x"),
+        s("secret", r#"<div data-p="{&#34;client_secret&#34;:&#34;Q7vL4n\&#34;R8sT1wY6zB&#34;}">"#.into(), r"Q7vL4n\&#34;R8sT1wY6zB"),
         s("aws_access_key_id", "AWS_ACCESS_KEY_ID=AKIA2OGYBAH6TJ5WXYZQ".into(), "AKIA2OGYBAH6TJ5WXYZQ"),
         s("aws_access_key_id", r#"{"AccessKeyId":"ASIA2OGYBAH6TJ5WXYZQ"}"#.into(), "ASIA2OGYBAH6TJ5WXYZQ"),
         s("aws_secret_access_key", format!("aws_secret_access_key = {B64_40}\n"), B64_40),

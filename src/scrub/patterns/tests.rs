@@ -52,7 +52,7 @@ fn piece() -> impl Strategy<Value = String> {
             "&quot;token&quot;:&quot;", "&quot;", "&lt;/password&gt;", "&amp;",
             "&#34;secret&#34;: &#34;", "&#x22;", "&#3",
             "&#x27;password&#x27;: &#x27;", "&#39;", "&#x2", "&apos;", "&ap",
-            "&am", "&#43;", "&#4", "&lt;", "&l",
+            "&am", "&#43;", "&#4", "&lt;", "&l", "\\&quot;", "\\&#34;", "\\&",
             // What ends values, or runs on inside them.
             "\"", "'", ",", " ", "\n", ";", "&", "}", "\\n", "\\/", "\\u002B", "</password>",
             "\\u003c/password\\u003e", "=", ":", "@", "xxxx",
