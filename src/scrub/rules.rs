@@ -72,14 +72,39 @@ macro_rules! quote_entity {
     };
 }
 
+/// The double-quote entities of `quote_entity!`.
+macro_rules! dq_entity {
+    () => {
+        "(?:&quot;|&#34;|&#[xX]22;)"
+    };
+}
+
+/// The single-quote entities of `quote_entity!`.
+macro_rules! sq_entity {
+    () => {
+        "(?:&#39;|&#[xX]27;|&apos;)"
+    };
+}
+
+/// One byte of an entity-quoted value, as alternatives: a JSON-escaped quote (`\&quot;`), tried
+/// first so that its backslash does not end the value in front of it; any byte but `&` and line
+/// ends; the value's own `&`, `<`, `>` and `+` as entities (`Tr0ub&amp;dor`). A quote of the
+/// other kind than the value's own is one more alternative, added by the form.
+macro_rules! entity_value_unit {
+    () => {
+        r#"\\(?:&quot;|&#34;|&#[xX]22;)|[^&\r\n]|&(?:amp|lt|gt|#(?:38|43|60|62));"#
+    };
+}
+
 /// A `key: value` / `key=value` / `"key": "value"` / `<Key>value</Key>` assignment whose key
 /// ends with `key` (the last also as Go escapes it inside JSON strings,
 /// `\u003cKey\u003evalue\u003c/Key\u003e`; the JSON and XML forms also with HTML's entities, as
 /// a page embeds them: `{&quot;key&quot;:&quot;value&quot;}` in an attribute, a Python `repr`
 /// as `{&#x27;key&#x27;: &#x27;value&#x27;}` (any `quote_entity!`), and
 /// `&lt;Key&gt;value&lt;/Key&gt;` in text), its value repeated `$reps` times (`3,4096`), each
-/// form's value closed by `$dq`, `$sq`, `$delim`, `$xml`, `$esc_xml`, `$html_q` and `$html_xml`
-/// in turn. The regex starts `back` bytes before the anchor (at the key's first letter).
+/// form's value closed by `$dq`, `$sq`, `$delim`, `$xml`, `$esc_xml` and `$html_xml` in turn;
+/// the entity-quoted value by a quote entity of its own kind, or by what `$html_q` adds (more
+/// alternatives, each starting with `|`; none for the bounded regex). The regex starts `back` bytes before the anchor (at the key's first letter).
 macro_rules! assignment {
     ($key:literal, $reps:expr, $dq:literal, $sq:literal, $delim:literal, $xml:literal, $esc_xml:literal, $html_q:expr, $html_xml:literal) => {
         concat!(
@@ -110,18 +135,34 @@ macro_rules! assignment {
             $reps,
             "})",
             $esc_xml,
-            // HTML entities: `&quot;key&quot;: &quot;value&quot;` and `&gt;value&lt;/`.
+            // HTML entities: `&quot;key&quot;: &quot;value&quot;` and `&gt;value&lt;/`. The
+            // value is closed by a quote of the kind that opened it, and holds the other kind
+            // (`&quot;it&#39;s&quot;` in JSON, `&#x27;say &quot;hi&quot;&#x27;` in a repr).
             "|",
             quote_entity!(),
-            r#"[ \t]{0,4}(?:=>|:|=)[ \t]{0,4}"#,
-            quote_entity!(),
-            // The value's own `&`, `<`, `>` and `+` are entities too (`Tr0ub&amp;dor`), and
-            // count as one byte each; so does a JSON-escaped quote (`\&quot;`), tried first so
-            // that it does not end the value.
-            r#"((?:\\(?:&quot;|&#34;|&#[xX]22;)|[^&\r\n]|&(?:amp|lt|gt|#(?:38|43|60|62));){"#,
+            r#"[ \t]{0,4}(?:=>|:|=)[ \t]{0,4}(?:"#,
+            dq_entity!(),
+            "((?:",
+            entity_value_unit!(),
+            "|",
+            sq_entity!(),
+            "){",
             $reps,
-            "})",
+            "})(?:",
+            dq_entity!(),
             $html_q,
+            ")|",
+            sq_entity!(),
+            "((?:",
+            entity_value_unit!(),
+            "|",
+            dq_entity!(),
+            "){",
+            $reps,
+            "})(?:",
+            sq_entity!(),
+            $html_q,
+            "))",
             // Here `&lt;` begins the closer (`&lt;/Key&gt;`), so a value's `<` is not taken.
             r#"|&gt;((?:[^&<\r\n]|&(?:amp|gt|#(?:38|43|62));){"#,
             $reps,
@@ -157,7 +198,7 @@ macro_rules! keyword {
                     r#"(?:[\s"'<>&,;{}\[\]\\]|$)"#,
                     "</",
                     r"\\u003[cC]/",
-                    quote_entity!(),
+                    "",
                     "&lt;/"
                 ),
                 assignment!(
@@ -168,12 +209,8 @@ macro_rules! keyword {
                     r#"(?:[\s"'<>&,;{}\[\]\\]|$)"#,
                     "(?:</|<?$)",
                     r"(?:\\u003[cC]/|(?:\\(?:u(?:0(?:0(?:3[cC]?)?)?)?)?)?$)",
-                    concat!(
-                        "(?:",
-                        quote_entity!(),
-                        // Or the bytes end inside a quote or a value entity.
-                        "|(?:&(?:q(?:u(?:o(?:t)?)?)?|a(?:p(?:o(?:s)?)?|m(?:p)?)?|l(?:t)?|g(?:t)?|#(?:3[4-9]?|4(?:3)?|6[02]?|[xX](?:2[27]?)?)?)?)?$)"
-                    ),
+                    // Or the bytes end inside a quote or a value entity.
+                    "|(?:&(?:q(?:u(?:o(?:t)?)?)?|a(?:p(?:o(?:s)?)?|m(?:p)?)?|l(?:t)?|g(?:t)?|#(?:3[4-9]?|4(?:3)?|6[02]?|[xX](?:2[27]?)?)?)?)?$",
                     "(?:&lt;/|(?:&(?:l(?:t;?)?|a(?:m(?:p)?)?|g(?:t)?|#(?:3(?:8)?|4(?:3)?|6(?:2)?)?)?)?$)"
                 ),
             ),

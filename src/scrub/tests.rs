@@ -535,6 +535,14 @@ fn long_keyword_values_are_redacted_whole() {
                 format!("<pre>{{&#x27;secret&#x27;: &#x27;{value}&#x27;, &#x27;n&#x27;: 1}}</pre>"),
             ),
             (
+                "python repr in html, a single quote in the value",
+                format!(
+                    "<pre>{{&#x27;secret&#x27;: &quot;{}&#x27;{}&quot;, &#x27;n&#x27;: 1}}</pre>",
+                    &value[..n / 2],
+                    &value[n / 2..]
+                ),
+            ),
+            (
                 "python repr in html, entities in the value",
                 format!(
                     "<pre>{{&#x27;secret&#x27;: &#x27;{}&amp;{}&#x27;, &#x27;n&#x27;: 1}}</pre>",

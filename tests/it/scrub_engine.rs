@@ -85,6 +85,11 @@ fn positives() -> Vec<(&'static str, String, String)> {
         // A JSON-escaped quote inside the value, as a page writes it: `\&quot;`, `\&#34;`.
         s("password", r#"<div data-p="{&quot;password&quot;:&quot;Tr0ub\&quot;dor-3x&quot;,&quot;n&quot;:1}">"#.into(), r"Tr0ub\&quot;dor-3x"),
         s("secret", r#"<div data-p="{&#34;client_secret&#34;:&#34;Q7vL4n\&#34;R8sT1wY6zB&#34;}">"#.into(), r"Q7vL4n\&#34;R8sT1wY6zB"),
+        // A quote of the other kind inside: an apostrophe in JSON, and a repr that switched to
+        // double quotes because its value holds a single one.
+        s("password", r#"<div data-p="{&quot;password&quot;:&quot;it&#39;s-Tr0ub4dor&quot;}">"#.into(), "it&#39;s-Tr0ub4dor"),
+        s("password", "<pre>{&#x27;password&#x27;: &quot;Tr0ub&#x27;4dor-3x&quot;}</pre>".into(), "Tr0ub&#x27;4dor-3x"),
+        s("api_key", "<pre>{&#x27;api_key&#x27;: &#x27;Q7vL4n&quot;R8sT1wY6zB&#x27;}</pre>".into(), "Q7vL4n&quot;R8sT1wY6zB"),
         s("aws_access_key_id", "AWS_ACCESS_KEY_ID=AKIA2OGYBAH6TJ5WXYZQ".into(), "AKIA2OGYBAH6TJ5WXYZQ"),
         s("aws_access_key_id", r#"{"AccessKeyId":"ASIA2OGYBAH6TJ5WXYZQ"}"#.into(), "ASIA2OGYBAH6TJ5WXYZQ"),
         s("aws_secret_access_key", format!("aws_secret_access_key = {B64_40}\n"), B64_40),
