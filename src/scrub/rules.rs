@@ -104,7 +104,8 @@ macro_rules! entity_value_unit {
 /// `&lt;Key&gt;value&lt;/Key&gt;` in text), its value repeated `$reps` times (`3,4096`), each
 /// form's value closed by `$dq`, `$sq`, `$delim`, `$xml`, `$esc_xml` and `$html_xml` in turn;
 /// the entity-quoted value by a quote entity of its own kind, or by what `$html_q` adds (more
-/// alternatives, each starting with `|`; none for the bounded regex). The regex starts `back` bytes before the anchor (at the key's first letter).
+/// alternatives, each starting with `|`; none for the bounded regex). The regex starts `back`
+/// bytes before the anchor (at the key's first letter).
 macro_rules! assignment {
     ($key:literal, $reps:expr, $dq:literal, $sq:literal, $delim:literal, $xml:literal, $esc_xml:literal, $html_q:expr, $html_xml:literal) => {
         concat!(
