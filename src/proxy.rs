@@ -1,15 +1,18 @@
 //! The thin `ProxyHttp` implementation: each Pingora phase does one job.
 //!
 //! - `request_filter`: identify the agent, normalize the target, find the handle and its route,
-//!   check the destination binding, decide, resolve the credential. Refusals end here.
+//!   check the destination binding, decide, resolve the credential. Refusals end here, and so
+//!   does any offer to switch protocols (see `upgrade`).
 //! - `upstream_peer`: resolve the bound host, refuse private addresses, TLS with SNI.
 //! - `upstream_request_filter`: origin-form URI, `Host`, strip agent-only headers, inject.
-//! - `upstream_response_filter`: refuse undecodable encodings, drop `Content-Length`, scrub headers.
+//! - `upstream_response_filter`: refuse a protocol switch and undecodable encodings, drop
+//!   `Content-Length`, scrub headers.
 //! - `response_body_filter`: streaming scrub.
 //! - `logging`: one audit line and the metrics.
 
 pub mod ctx;
 pub mod reject;
+pub mod upgrade;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -137,6 +140,10 @@ impl CredgateProxy {
             .cloned()
             .ok_or(Rejection::UnknownHandle)?;
         ctx.route = Some(route.clone());
+        // Refused once the audit line can name the handle, before any policy or credential work.
+        if upgrade::offer(&req.headers) == upgrade::Offer::Refused {
+            return Err(Rejection::UpgradeNotSupported);
+        }
 
         // 4. The handle goes only where its route binds it, whatever the mode.
         let host = match &target.authority {
@@ -449,6 +456,7 @@ impl ProxyHttp for CredgateProxy {
         o.read_timeout = Some(up.read_timeout.unwrap_or(cfg.timeouts.read));
         o.write_timeout = Some(cfg.timeouts.write);
         o.idle_timeout = Some(cfg.timeouts.idle);
+        o.http_upstream_request_policy = upgrade::request_policy();
         if let Some(ca) = &up.ca {
             o.ca = Some(ca.0.clone());
         }
@@ -530,6 +538,12 @@ impl ProxyHttp for CredgateProxy {
             || matches!(resp.status.as_u16(), 204 | 304);
         ctx.upstream_status = Some(resp.status.as_u16());
         ctx.upstream_header_at = Some(std::time::Instant::now());
+        // No request through credgate asks to switch (see `upgrade`): what follows a 101 would
+        // be bytes the scrubber cannot read as a body.
+        if resp.status == http::StatusCode::SWITCHING_PROTOCOLS {
+            ctx.rejection = Some(Rejection::UpstreamSwitchedProtocols);
+            return Err(http_error(&Rejection::UpstreamSwitchedProtocols));
+        }
         let encoded = resp
             .headers
             .get(header::CONTENT_ENCODING)

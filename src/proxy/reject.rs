@@ -15,6 +15,8 @@ pub enum Rejection {
     AuthRateLimited,
     BadTarget(TargetError),
     ConnectNotSupported,
+    /// An `Upgrade` request for a protocol the request cannot go on without (WebSocket).
+    UpgradeNotSupported,
     BadHandle,
     NoHandle,
     UnknownHandle,
@@ -36,6 +38,8 @@ pub enum Rejection {
     UpstreamTimeout,
     UpstreamConnectTimeout,
     UndecodableEncoding,
+    /// The upstream answered 101 to a request that asked for no upgrade.
+    UpstreamSwitchedProtocols,
     /// The response scrubber failed closed (one candidate past its hard cap): the rest of the
     /// body was withheld.
     ScrubOverflow,
@@ -63,9 +67,11 @@ impl Rejection {
             | Rejection::UpstreamUnreachable
             | Rejection::UpstreamTls
             | Rejection::UndecodableEncoding
+            | Rejection::UpstreamSwitchedProtocols
             | Rejection::ScrubOverflow => 502,
             Rejection::UpstreamTimeout | Rejection::UpstreamConnectTimeout => 504,
             Rejection::ConnectNotSupported => 405,
+            Rejection::UpgradeNotSupported => 501,
             Rejection::PayloadNotSignable => 413,
             Rejection::Internal => 500,
         }
@@ -78,6 +84,7 @@ impl Rejection {
             Rejection::AuthRateLimited => "auth_rate_limited",
             Rejection::BadTarget(t) => t.label(),
             Rejection::ConnectNotSupported => "connect_not_supported",
+            Rejection::UpgradeNotSupported => "upgrade_not_supported",
             Rejection::BadHandle => "malformed_handle",
             Rejection::NoHandle => "no_handle",
             Rejection::UnknownHandle => "unknown_handle",
@@ -97,6 +104,7 @@ impl Rejection {
             Rejection::UpstreamTimeout => "upstream_timeout",
             Rejection::UpstreamConnectTimeout => "upstream_connect_timeout",
             Rejection::UndecodableEncoding => "undecodable_content_encoding",
+            Rejection::UpstreamSwitchedProtocols => "upstream_switched_protocols",
             Rejection::ScrubOverflow => "scrub_overflow",
             Rejection::Internal => "internal_error",
         }
@@ -121,6 +129,11 @@ impl Rejection {
             Rejection::ConnectNotSupported => {
                 "HTTPS tunnels (CONNECT) are not supported: request http://host/path through the proxy; \
                  credgate speaks TLS to the upstream itself when its route says https"
+                    .into()
+            }
+            Rejection::UpgradeNotSupported => {
+                "protocol upgrades (WebSocket) are not supported: credgate cannot scrub what \
+                 flows after a switch; the request was not forwarded"
                     .into()
             }
             Rejection::BadHandle => "X-Cred-Handle is not a valid handle name".into(),
@@ -174,6 +187,11 @@ impl Rejection {
             Rejection::UpstreamConnectTimeout => "connecting to the upstream timed out".into(),
             Rejection::UndecodableEncoding => {
                 "the upstream used a content encoding credgate cannot scan; the response was withheld".into()
+            }
+            Rejection::UpstreamSwitchedProtocols => {
+                "the upstream switched protocols (101) unasked; credgate cannot scrub what follows \
+                 a switch, so none of it was sent"
+                    .into()
             }
             Rejection::ScrubOverflow => {
                 "the response held a secret-like block longer than the scrubber's limit; the rest \

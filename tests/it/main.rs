@@ -14,4 +14,5 @@ mod scrub_engine;
 mod scrub_latency;
 mod scrubbing;
 mod shipped;
+mod upgrade;
 mod vault;
