@@ -4,7 +4,7 @@
 //! fail-closed on an unbounded key block; and (ignored, run by hand in release) memory while a
 //! 1 GiB body streams through.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 
@@ -269,15 +269,6 @@ fn every_corpus_secret_split_at_every_offset_is_caught() {
             out.extend_from_slice(&s.push(Some(&b[cut..]), true).unwrap().unwrap_or_default());
             assert_eq!(out, whole, "{kind} cut at {cut}");
         }
-    }
-}
-
-/// Reads a request's head (these upstreams answer every request the same way).
-fn skip_request_head(s: &TcpStream) {
-    let mut r = BufReader::new(s.try_clone().unwrap());
-    let mut line = String::new();
-    while r.read_line(&mut line).is_ok_and(|n| n > 2) {
-        line.clear();
     }
 }
 

@@ -6,7 +6,7 @@
 //! credential, its last ~50 bytes waited for the next message. An upstream that waits for the
 //! agent's reply (a JSON-RPC server) would then wait forever.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -31,11 +31,7 @@ fn gated_upstream(
     let port = l.local_addr().unwrap().port();
     std::thread::spawn(move || {
         let Ok((mut s, _)) = l.accept() else { return };
-        let mut r = BufReader::new(s.try_clone().unwrap());
-        let mut line = String::new();
-        while r.read_line(&mut line).is_ok_and(|n| n > 2) {
-            line.clear();
-        }
+        skip_request_head(&s);
         let chunk = |s: &mut TcpStream, body: &str| {
             let _ = write!(s, "{:x}\r\n{body}\r\n", body.len());
             let _ = s.flush();

@@ -4,7 +4,7 @@
 //! this, a WebSocket handshake and an unasked 101 both switched, and what followed went to the
 //! agent as a raw body (frames compressed with `permessage-deflate` unscanned).
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::TcpListener;
 
 use crate::harness::*;
@@ -12,18 +12,20 @@ use crate::upstream::Upstream;
 
 const SECRET: &str = "sk_live_51UpgradeSecretValue0042";
 
-fn echo_route(up: &Upstream, secret: &SecretFile) -> Vec<(&'static str, String)> {
-    vec![(
+/// credgate with one route, `ECHO`, to `up`.
+fn via_echo(up: &Upstream) -> (Credgate, SecretFile) {
+    let secret = SecretFile::new(SECRET);
+    let routes = [(
         "echo.yaml",
         route("ECHO", up.port(), BEARER, &secret.credential(), ALLOW_ALL),
-    )]
+    )];
+    (Credgate::start(&routes, ""), secret)
 }
 
 #[test]
 fn a_websocket_handshake_is_refused_before_anything_is_forwarded() {
     let up = Upstream::start();
-    let secret = SecretFile::new(SECRET);
-    let cg = Credgate::start(&echo_route(&up, &secret), "");
+    let (cg, _secret) = via_echo(&up);
     let target = format!("http://127.0.0.1:{}/socket", up.port());
     // A WebSocket offer alone, with compression offered (as most clients do), and in a list
     // that also offers h2c: the request cannot go on without the switch either way.
@@ -61,8 +63,7 @@ fn a_websocket_handshake_is_refused_before_anything_is_forwarded() {
 #[test]
 fn an_h2c_offer_is_dropped_and_the_request_goes_on_as_http11() {
     let up = Upstream::start();
-    let secret = SecretFile::new(SECRET);
-    let cg = Credgate::start(&echo_route(&up, &secret), "");
+    let (cg, _secret) = via_echo(&up);
     let target = format!("http://127.0.0.1:{}/echo", up.port());
     // curl sends `Connection: Upgrade, HTTP2-Settings`, `Upgrade: h2c` and `HTTP2-Settings`
     // through a proxy when asked for HTTP/2 on an http:// URL.
@@ -101,11 +102,7 @@ fn unasked_switch_upstream(payload: &'static str) -> u16 {
     let port = l.local_addr().unwrap().port();
     std::thread::spawn(move || {
         let Ok((mut s, _)) = l.accept() else { return };
-        let mut r = BufReader::new(s.try_clone().unwrap());
-        let mut line = String::new();
-        while r.read_line(&mut line).is_ok_and(|n| n > 2) {
-            line.clear();
-        }
+        skip_request_head(&s);
         let _ = write!(
             s,
             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n{payload}"
