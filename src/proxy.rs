@@ -11,6 +11,7 @@
 //! - `logging`: one audit line and the metrics.
 
 pub mod ctx;
+pub mod range;
 pub mod reject;
 pub mod upgrade;
 
@@ -499,6 +500,8 @@ impl ProxyHttp for CredgateProxy {
             upstream.insert_header(name.clone(), v)?;
         }
         upstream.insert_header(header::ACCEPT_ENCODING, "identity")?;
+        // Before signing: the widened range is what goes out.
+        ctx.range = range::forward(upstream)?;
         if let crate::inject::Injection::SigV4 {
             service, region, ..
         } = &route.inject
@@ -558,11 +561,21 @@ impl ProxyHttp for CredgateProxy {
         let content_type = resp
             .headers
             .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok());
-        if route.scrub.skips(content_type) {
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let content_type = content_type.as_deref();
+        let skip = route.scrub.skips(content_type);
+        if skip {
             // The route chose to pass this binary type through; the audit line says so.
             scrubber.skip_body();
-        } else if !bodyless {
+        }
+        if let (Some(asked), 206) = (ctx.range, resp.status.as_u16()) {
+            if let Err(rej) = range::cut(asked, resp, scrubber, skip) {
+                ctx.rejection = Some(rej.clone());
+                return Err(http_error(&rej));
+            }
+        }
+        if !skip && !bodyless {
             // The body may shrink or grow: let Pingora re-frame it.
             if route.scrub.reassembles(content_type) {
                 scrubber.event_stream();

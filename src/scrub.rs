@@ -33,7 +33,7 @@ mod verifier;
 pub use checks::base62_crc32;
 pub use config::{RawScrub, ScrubPolicy};
 pub use live::{encoded_forms, LiveSecrets, LiveSet};
-pub use patterns::{ExtraPattern, PatternSet, HARD_CAP};
+pub use patterns::{ExtraPattern, PatternSet, HARD_CAP, LOOK_BEHIND};
 pub use stream::{Counts, Overflow, Replacement, Scanner, StreamScrubber, LIVE_KIND};
 
 /// Scrubs a complete input with `policy` and the live set `live`: the output and the counts by

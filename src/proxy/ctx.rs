@@ -41,6 +41,8 @@ pub struct Ctx {
     /// SHA-256 (hex) of the request body read for signing.
     pub body_sha256: Option<String>,
     pub header_redactions: u32,
+    /// The single byte range the agent asked for, fetched widened (see `range`).
+    pub range: Option<super::range::ByteRange>,
 }
 
 impl Ctx {
@@ -65,6 +67,7 @@ impl Ctx {
             sign_body_limit: None,
             body_sha256: None,
             header_redactions: 0,
+            range: None,
         }
     }
 

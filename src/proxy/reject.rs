@@ -40,6 +40,9 @@ pub enum Rejection {
     UndecodableEncoding,
     /// The upstream answered 101 to a request that asked for no upgrade.
     UpstreamSwitchedProtocols,
+    /// The upstream answered a range request with a `206` that is not the single range asked
+    /// for (several ranges, no or a malformed `Content-Range`).
+    UpstreamBadRange,
     /// The response scrubber failed closed (one candidate past its hard cap): the rest of the
     /// body was withheld.
     ScrubOverflow,
@@ -68,6 +71,7 @@ impl Rejection {
             | Rejection::UpstreamTls
             | Rejection::UndecodableEncoding
             | Rejection::UpstreamSwitchedProtocols
+            | Rejection::UpstreamBadRange
             | Rejection::ScrubOverflow => 502,
             Rejection::UpstreamTimeout | Rejection::UpstreamConnectTimeout => 504,
             Rejection::ConnectNotSupported => 405,
@@ -105,6 +109,7 @@ impl Rejection {
             Rejection::UpstreamConnectTimeout => "upstream_connect_timeout",
             Rejection::UndecodableEncoding => "undecodable_content_encoding",
             Rejection::UpstreamSwitchedProtocols => "upstream_switched_protocols",
+            Rejection::UpstreamBadRange => "upstream_bad_range",
             Rejection::ScrubOverflow => "scrub_overflow",
             Rejection::Internal => "internal_error",
         }
@@ -191,6 +196,11 @@ impl Rejection {
             Rejection::UpstreamSwitchedProtocols => {
                 "the upstream switched protocols (101) unasked; credgate cannot scrub what follows \
                  a switch, so none of it was sent"
+                    .into()
+            }
+            Rejection::UpstreamBadRange => {
+                "the upstream answered the range request with a partial response that is not the \
+                 single range asked for; credgate could not cut the requested bytes from it"
                     .into()
             }
             Rejection::ScrubOverflow => {

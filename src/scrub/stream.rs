@@ -188,6 +188,9 @@ pub(super) struct State {
     cands: Candidates,
     /// Reused by `merge_runs`.
     scratch: Vec<Interval>,
+    /// Only original bytes in `[start, end)` are written, and only the redactions that overlap
+    /// them (a ranged response scanned with context around the range).
+    window: Option<(u64, u64)>,
 }
 
 /// The buffer holds response bytes not yet scrubbed: `Debug` shows positions and sizes only, so
@@ -273,9 +276,8 @@ impl State {
                 // An interval not known yet could still start inside this one.
                 break;
             }
-            let clear = self.rel(self.emitted);
-            append_short(out, &self.buf[clear..], self.rel(start) - clear);
-            if !silent {
+            self.write_clear(out, start);
+            if !silent && self.window.is_none_or(|(a, b)| start < b && stop > a) {
                 let merged = Interval {
                     start,
                     end: stop,
@@ -297,7 +299,7 @@ impl State {
             .min(end)
             .min(self.pending.first().map_or(NEVER, |iv| iv.start));
         if limit > self.emitted {
-            out.extend_from_slice(&self.buf[self.rel(self.emitted)..self.rel(limit)]);
+            self.write_clear(out, limit);
             self.emitted = limit;
         }
         if !eof && end - self.emitted > 2 * HARD_CAP as u64 {
@@ -307,6 +309,17 @@ impl State {
         self.buf.drain(..cut as usize);
         self.base += cut;
         Ok(())
+    }
+
+    /// Writes the original bytes from `emitted` to `to`, those inside the window if there is one.
+    fn write_clear(&self, out: &mut Vec<u8>, to: u64) {
+        let (from, to) = match self.window {
+            None => (self.emitted, to),
+            Some((a, b)) => (self.emitted.max(a), to.min(b)),
+        };
+        if from < to {
+            append_short(out, &self.buf[self.rel(from)..], (to - from) as usize);
+        }
     }
 
     /// Detect mode (an SSE logical stream): moves every interval now final into `found` without
@@ -494,6 +507,14 @@ impl StreamScrubber {
         self.state.fine_tail = true;
     }
 
+    /// Writes only the original bytes at offsets `start..end` of the body, and the redactions
+    /// that overlap them: for a range of a resource fetched with context on both sides, so that
+    /// a secret cut by the range's edges is still seen whole and redacted, and ranges fetched one
+    /// by one cannot be put back together into it. Call before the first chunk.
+    pub fn window(&mut self, start: u64, end: u64) {
+        self.state.window = Some((start, end));
+    }
+
     pub fn reassembles_events(&self) -> bool {
         self.sse.is_some()
     }
@@ -535,7 +556,14 @@ impl StreamScrubber {
             return Err(Overflow);
         }
         if self.skip_body {
-            return Ok(chunk.map(Bytes::copy_from_slice));
+            let Some(c) = chunk else { return Ok(None) };
+            let at = self.state.base;
+            self.state.base += c.len() as u64;
+            let (a, b) = self.state.window.unwrap_or((0, NEVER));
+            let (from, to) = (a.clamp(at, self.state.base), b.clamp(at, self.state.base));
+            return Ok(Some(Bytes::copy_from_slice(
+                &c[(from - at) as usize..(to - at) as usize],
+            )));
         }
         let r0 = self.state.base + self.state.buf.len() as u64;
         if let Some(c) = chunk {

@@ -1,4 +1,4 @@
-//! Interval merging: what a stable sort of the three runs of `pending` gives.
+//! Interval merging (what a stable sort of the three runs of `pending` gives), and windows.
 
 use super::{merge_runs, Interval};
 
@@ -43,4 +43,70 @@ fn merging_three_runs_equals_a_stable_sort() {
     merge_runs(&mut v, second, all, &mut scratch);
     let keys = |v: &[Interval]| v.iter().map(Interval::key).collect::<Vec<_>>();
     assert_eq!(keys(&v), keys(&want));
+}
+
+/// Ranges of a body fetched one by one, each scanned whole and written through its window:
+/// put back together they hold redactions and clear text only, never a piece of a secret, however
+/// small the ranges and however each is chunked.
+#[test]
+fn windows_put_back_together_hold_no_piece_of_a_secret() {
+    use crate::scrub::{encoded_forms, LiveSet, ScrubPolicy};
+    use std::sync::Arc;
+    let live = "live-credential-ranged-0042";
+    let stripe = "sk_live_51HabcDEFxyzQq0123456789abcdefABCDEF";
+    let body = format!("lead text {stripe} middle {live} tail text\n");
+    let policy = ScrubPolicy::default();
+    let set = Arc::new(LiveSet::new(encoded_forms(live)));
+    let windowed = |start: usize, end: usize, chunk: usize| {
+        let mut s = policy.scrubber(set.clone());
+        s.window(start as u64, end as u64);
+        let mut out = Vec::new();
+        let chunks: Vec<&[u8]> = body.as_bytes().chunks(chunk).collect();
+        for (i, c) in chunks.iter().enumerate() {
+            let b = s.push(Some(c), i + 1 == chunks.len()).unwrap();
+            out.extend_from_slice(&b.unwrap_or_default());
+        }
+        out
+    };
+    for size in [1, 3, 8, 17, body.len()] {
+        let mut joined = Vec::new();
+        for start in (0..body.len()).step_by(size) {
+            let end = (start + size).min(body.len());
+            let out = windowed(start, end, body.len());
+            for chunk in [1, 5, 16] {
+                assert_eq!(
+                    windowed(start, end, chunk),
+                    out,
+                    "{start}..{end} in {chunk}s"
+                );
+            }
+            joined.extend(out);
+        }
+        let text = String::from_utf8(joined).unwrap();
+        let clear = text
+            .replace("[REDACTED:stripe_secret_key]", "")
+            .replace("[REDACTED:credential]", "");
+        assert_eq!(
+            clear, "lead text  middle  tail text\n",
+            "ranges of {size}: {text}"
+        );
+        assert!(
+            text.contains("[REDACTED:stripe_secret_key]") && text.contains("[REDACTED:credential]")
+        );
+    }
+}
+
+/// A body the route passes through unscanned (a binary type) is still cut to its window.
+#[test]
+fn a_skipped_body_is_cut_to_its_window() {
+    use crate::scrub::{LiveSet, ScrubPolicy};
+    use std::sync::Arc;
+    let mut s = ScrubPolicy::default().scrubber(Arc::new(LiveSet::new(Vec::new())));
+    s.skip_body();
+    s.window(3, 9);
+    let mut out = Vec::new();
+    for (c, end) in [(&b"0123"[..], false), (b"45", false), (b"6789ab", true)] {
+        out.extend_from_slice(&s.push(Some(c), end).unwrap().unwrap_or_default());
+    }
+    assert_eq!(out, b"345678");
 }
