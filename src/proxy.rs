@@ -5,12 +5,13 @@
 //!   does any offer to switch protocols (see `upgrade`).
 //! - `upstream_peer`: resolve the bound host, refuse private addresses, TLS with SNI.
 //! - `upstream_request_filter`: origin-form URI, `Host`, strip agent-only headers, inject.
-//! - `upstream_response_filter`: refuse a protocol switch and undecodable encodings, drop
-//!   `Content-Length`, scrub headers.
+//! - `upstream_response_filter`: refuse a protocol switch and undecodable encodings, cut a
+//!   widened range, drop `Content-Length`, scrub the head (see `head`).
 //! - `response_body_filter`: streaming scrub.
 //! - `logging`: one audit line and the metrics.
 
 pub mod ctx;
+pub mod head;
 pub mod range;
 pub mod reject;
 pub mod upgrade;
@@ -547,10 +548,20 @@ impl ProxyHttp for CredgateProxy {
             ctx.rejection = Some(Rejection::UpstreamSwitchedProtocols);
             return Err(http_error(&Rejection::UpstreamSwitchedProtocols));
         }
-        let encoded = resp
+        // A transfer coding other than chunked (`gzip, chunked`) is passed on by Pingora as it
+        // came, so it is refused like a content coding.
+        let transfer_coded = resp
             .headers
-            .get(header::CONTENT_ENCODING)
-            .is_some_and(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"));
+            .get_all(header::TRANSFER_ENCODING)
+            .iter()
+            .flat_map(|v| v.as_bytes().split(|&b| b == b','))
+            .map(<[u8]>::trim_ascii)
+            .any(|t| !t.is_empty() && !t.eq_ignore_ascii_case(b"chunked"));
+        let encoded = transfer_coded
+            || resp
+                .headers
+                .get(header::CONTENT_ENCODING)
+                .is_some_and(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"));
         if encoded {
             ctx.rejection = Some(Rejection::UndecodableEncoding);
             return Err(http_error(&Rejection::UndecodableEncoding));
@@ -584,36 +595,7 @@ impl ProxyHttp for CredgateProxy {
             }
             resp.remove_header(&header::CONTENT_LENGTH);
         }
-        let mut changed: Vec<(HeaderName, Vec<Vec<u8>>)> = Vec::new();
-        for name in resp.headers.keys() {
-            let values: Vec<&[u8]> = resp
-                .headers
-                .get_all(name)
-                .iter()
-                .map(|v| v.as_bytes())
-                .collect();
-            let mut any = false;
-            let mut out = Vec::with_capacity(values.len());
-            for v in values {
-                match scrubber.scrub_header(name, v) {
-                    Some((s, n)) => {
-                        any = true;
-                        ctx.header_redactions += n;
-                        out.push(s);
-                    }
-                    None => out.push(v.to_vec()),
-                }
-            }
-            if any {
-                changed.push((name.clone(), out));
-            }
-        }
-        for (name, values) in changed {
-            resp.remove_header(&name);
-            for v in values {
-                resp.append_header(name.clone(), v.as_slice())?;
-            }
-        }
+        ctx.header_redactions += head::scrub(resp, scrubber)?;
         Ok(())
     }
 

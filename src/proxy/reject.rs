@@ -191,7 +191,7 @@ impl Rejection {
             Rejection::UpstreamTimeout => "the upstream did not answer in time".into(),
             Rejection::UpstreamConnectTimeout => "connecting to the upstream timed out".into(),
             Rejection::UndecodableEncoding => {
-                "the upstream used a content encoding credgate cannot scan; the response was withheld".into()
+                "the upstream used a content or transfer coding credgate cannot scan; the response was withheld".into()
             }
             Rejection::UpstreamSwitchedProtocols => {
                 "the upstream switched protocols (101) unasked; credgate cannot scrub what follows \

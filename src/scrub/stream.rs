@@ -542,6 +542,17 @@ impl StreamScrubber {
     ) -> Option<(Vec<u8>, u32)> {
         let (out, counts) =
             super::headers::scrub_value(&self.scanner, &mut self.caches, name, value);
+        self.header_result(out, counts)
+    }
+
+    /// Scrubs text of the response head that is no header value (a header's name, the status
+    /// line's reason phrase): as plain text, counted with the headers.
+    pub fn scrub_text(&mut self, text: &[u8]) -> Option<(Vec<u8>, u32)> {
+        let (out, counts) = self.scanner.scrub_all(text, &mut self.caches);
+        self.header_result(out, counts)
+    }
+
+    fn header_result(&mut self, out: Vec<u8>, counts: Counts) -> Option<(Vec<u8>, u32)> {
         for (k, n) in &counts.0 {
             self.header_counts.add(k, *n);
         }

@@ -370,3 +370,16 @@ pub fn skip_request_head(s: &TcpStream) {
         line.clear();
     }
 }
+
+/// Sends `GET http://127.0.0.1:{port}{path}` as alice through `cg`, naming `handle`, on a raw
+/// connection (to read the response as it arrives, status line and all). Reads fail after 20 s
+/// rather than wait: a read that gets nothing for that long means the response is held.
+pub fn raw_get(cg: &Credgate, port: u16, handle: &str, path: &str) -> TcpStream {
+    use base64::Engine;
+    use std::io::Write;
+    let mut c = TcpStream::connect(cg.proxy).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("alice:{ALICE_KEY}"));
+    write!(c, "GET http://127.0.0.1:{port}{path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nProxy-Authorization: Basic {auth}\r\nX-Cred-Handle: {handle}\r\nConnection: close\r\n\r\n").unwrap();
+    c
+}

@@ -10,6 +10,7 @@ mod policy_table;
 mod process;
 mod proxy_flow;
 mod reload;
+mod response_head;
 mod scrub_engine;
 mod scrub_latency;
 mod scrubbing;

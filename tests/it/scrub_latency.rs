@@ -9,7 +9,6 @@
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc;
-use std::time::Duration;
 
 use crate::harness::*;
 
@@ -70,12 +69,8 @@ fn first_message_arrives_alone(
         )],
         "",
     );
-    let mut c = TcpStream::connect(cg.proxy).unwrap();
-    // Failing, not waiting: a read that gets nothing for this long means the message is held.
-    c.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    use base64::Engine;
-    let auth = base64::engine::general_purpose::STANDARD.encode(format!("alice:{ALICE_KEY}"));
-    write!(c, "GET http://127.0.0.1:{port}/v1/stream HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nProxy-Authorization: Basic {auth}\r\nX-Cred-Handle: STREAM\r\nConnection: close\r\n\r\n").unwrap();
+    // Failing, not waiting: a read that gets nothing for 20 s means the message is held.
+    let mut c = raw_get(&cg, port, "STREAM", "/v1/stream");
     let mut got = Vec::new();
     let mut buf = [0u8; 4096];
     let first_out = first.replace("hunter2hunter2", "[REDACTED:password]");
