@@ -1,7 +1,8 @@
 //! Fuzzes the streaming scrubber: for any body and any chunking, the output equals the
 //! one-chunk output, the redaction counts agree, nothing panics, and no live credential (in any
 //! of its encodings the engine knows) survives; in plain and in event-stream (SSE reassembly)
-//! mode.
+//! mode. With a window (a range cut from a widened one), the output is one piece of the
+//! unwindowed output, and the window's own bytes when nothing was redacted.
 #![no_main]
 
 use std::sync::{Arc, OnceLock};
@@ -22,17 +23,21 @@ fn setup() -> &'static (ScrubPolicy, Arc<LiveSet>) {
     })
 }
 
-/// Input layout: byte 0 = number of cut points (low 4 bits), event-stream mode (high bit) and
-/// message-stream mode (bit 6: the fine tail hold without reassembly), then that many u16 cut
-/// offsets, then the body. Seeds with secrets in them let the fuzzer
+/// Input layout: byte 0 = number of cut points (low 4 bits), event-stream mode (high bit),
+/// message-stream mode (bit 6: the fine tail hold without reassembly) and a window over the
+/// body's middle half (bit 5), then that many u16 cut offsets, then the body. Seeds with secrets in them let the fuzzer
 /// mutate around real formats.
 fn run(
     policy: &ScrubPolicy,
     live: &Arc<LiveSet>,
     mode: u8,
+    window: Option<(u64, u64)>,
     chunks: &[&[u8]],
 ) -> Option<(Vec<u8>, u32)> {
     let mut s = policy.scrubber(live.clone());
+    if let Some((a, b)) = window {
+        s.window(a, b);
+    }
     if mode & 0x80 != 0 {
         s.event_stream();
     } else if mode & 0x40 != 0 {
@@ -54,6 +59,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let mode = n & 0xc0;
+    let windowed = n & 0x20 != 0;
     let n = (n % 16) as usize;
     if rest.len() < 2 * n {
         return;
@@ -71,8 +77,20 @@ fuzz_target!(|data: &[u8]| {
         prev = p;
     }
     chunks.push(&body[prev..]);
-    let whole = run(policy, live, mode, &[body]);
-    let split = run(policy, live, mode, &chunks);
+    let window = windowed.then(|| (body.len() as u64 / 4, body.len() as u64 * 3 / 4));
+    let whole = run(policy, live, mode, window, &[body]);
+    let split = run(policy, live, mode, window, &chunks);
+    if let (Some((a, b)), Some((w, _))) = (window, &whole) {
+        if let Some((full, redactions)) = run(policy, live, mode, None, &[body]) {
+            assert!(
+                memchr::memmem::find(&full, w).is_some(),
+                "a window's output is not a piece of the whole output"
+            );
+            if redactions == 0 {
+                assert_eq!(w, &body[a as usize..b as usize]);
+            }
+        }
+    }
     match (whole, split) {
         (Some((w, wn)), Some((s, sn))) => {
             assert_eq!(w, s, "output depends on chunking");
