@@ -502,7 +502,11 @@ impl ProxyHttp for CredgateProxy {
         }
         upstream.insert_header(header::ACCEPT_ENCODING, "identity")?;
         // Before signing: the widened range is what goes out.
-        ctx.range = range::forward(upstream)?;
+        let longest_live = ctx
+            .scrubber
+            .as_ref()
+            .map_or(0, |s| s.scanner().live.max_len());
+        ctx.range = range::forward(upstream, range::context(longest_live))?;
         if let crate::inject::Injection::SigV4 {
             service, region, ..
         } = &route.inject

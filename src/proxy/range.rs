@@ -1,7 +1,7 @@
 //! Range requests. A scrubbed response is only safe as a whole: a secret cut by a range's edges
 //! is a string no rule matches, so an agent that asked for `bytes=0-9`, then `bytes=10-19`, and
 //! so on, would get every piece of a secret in clear and could put them back together. So
-//! credgate asks the upstream for the range widened by [`CONTEXT`] on each side (the longest
+//! credgate asks the upstream for the range widened by [`context`] on each side (the longest
 //! match the scrubber can make, plus its look-behind), scans all of it, and writes only the
 //! requested bytes (`StreamScrubber::window`): a secret that reaches into the range is seen whole
 //! and redacted there, however the agent slices. Offsets stay the resource's own, so clients that
@@ -19,8 +19,12 @@ use pingora::http::{RequestHeader, ResponseHeader};
 use super::reject::Rejection;
 use crate::scrub::{StreamScrubber, HARD_CAP, LOOK_BEHIND};
 
-/// Bytes fetched on each side of a requested range.
-pub const CONTEXT: u64 = (HARD_CAP + LOOK_BEHIND) as u64;
+/// Bytes fetched on each side of a requested range: the longest pattern match or the longest
+/// form of a live credential (a long token percent- or `\u`-escaped can be longer), plus the
+/// look-behind before a match.
+pub fn context(longest_live_form: usize) -> u64 {
+    (HARD_CAP.max(longest_live_form) + LOOK_BEHIND) as u64
+}
 
 /// A single byte range as an agent asked for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,15 +67,15 @@ pub fn parse(v: &[u8]) -> Option<ByteRange> {
     }
 }
 
-/// The `Range` header sent upstream: the range with [`CONTEXT`] on each side.
-pub fn widened(r: ByteRange) -> String {
+/// The `Range` header sent upstream: the range with `context` bytes on each side.
+pub fn widened(r: ByteRange, context: u64) -> String {
     match r {
         ByteRange::From { first, last } => format!(
             "bytes={}-{}",
-            first.saturating_sub(CONTEXT),
-            last.map_or(String::new(), |l| l.saturating_add(CONTEXT).to_string())
+            first.saturating_sub(context),
+            last.map_or(String::new(), |l| l.saturating_add(context).to_string())
         ),
-        ByteRange::Suffix(n) => format!("bytes=-{}", n.saturating_add(CONTEXT)),
+        ByteRange::Suffix(n) => format!("bytes=-{}", n.saturating_add(context)),
     }
 }
 
@@ -150,9 +154,9 @@ pub fn slice(asked: ByteRange, got: ContentRange) -> Slice {
     }
 }
 
-/// Rewrites the upstream request's `Range`: a single byte range of a `GET` is widened and
-/// returned; any other `Range` is removed, with its `If-Range`.
-pub fn forward(req: &mut RequestHeader) -> pingora::Result<Option<ByteRange>> {
+/// Rewrites the upstream request's `Range`: a single byte range of a `GET` is widened by
+/// `context` and returned; any other `Range` is removed, with its `If-Range`.
+pub fn forward(req: &mut RequestHeader, context: u64) -> pingora::Result<Option<ByteRange>> {
     let Some(v) = req.headers.get(header::RANGE) else {
         return Ok(None);
     };
@@ -160,7 +164,7 @@ pub fn forward(req: &mut RequestHeader) -> pingora::Result<Option<ByteRange>> {
         .then(|| parse(v.as_bytes()))
         .flatten();
     match single {
-        Some(r) => req.insert_header(header::RANGE, widened(r))?,
+        Some(r) => req.insert_header(header::RANGE, widened(r, context))?,
         None => {
             req.remove_header(&header::RANGE);
             req.remove_header(&header::IF_RANGE);
@@ -256,8 +260,16 @@ mod tests {
     }
 
     #[test]
+    fn the_context_covers_the_longest_match_and_live_form() {
+        let at_least = (HARD_CAP + LOOK_BEHIND) as u64;
+        assert_eq!(context(0), at_least);
+        assert_eq!(context(HARD_CAP), at_least);
+        assert_eq!(context(100_000), (100_000 + LOOK_BEHIND) as u64);
+    }
+
+    #[test]
     fn ranges_are_widened_by_the_context() {
-        let c = CONTEXT;
+        let c = context(0);
         let table = [
             (
                 From {
@@ -290,7 +302,7 @@ mod tests {
             ),
         ];
         for (r, want) in table {
-            assert_eq!(widened(r), want, "{r:?}");
+            assert_eq!(widened(r, c), want, "{r:?}");
         }
     }
 
