@@ -433,3 +433,42 @@ print(open(os.environ["FILE"], "rb").read().decode())
         assert!(!out.contains(piece), "{piece} in {out}");
     }
 }
+
+/// A range of an object whose type the route passes through unscanned is cut from the widened
+/// range exactly, with its own `Content-Length`.
+#[test]
+fn a_range_of_a_skipped_binary_object_is_cut_exactly() {
+    let moto = Moto::start();
+    let cg = Credgate::start(
+        &[(
+            "bin.yaml",
+            format!(
+                "{}scrub:\n  skip_content_types: [image/*]\n",
+                moto.route("S3_BIN", "reports-rw")
+            ),
+        )],
+        &moto.aws_yaml(&format!("http://{}", moto.addr)),
+    );
+    let out = python(
+        r#"
+import os, boto3
+from botocore.config import Config
+cfg = Config(proxies={"http": os.environ["PROXY"]}, s3={"addressing_style": "path"}, retries={"max_attempts": 1})
+s3 = boto3.client("s3", endpoint_url=os.environ["EP"], region_name="us-east-1",
+                  aws_access_key_id="S3_BIN", aws_secret_access_key="not-a-secret", config=cfg)
+body = bytes(range(256)) * 4
+s3.put_object(Bucket="reports", Key="img.png", Body=body, ContentType="image/png")
+r = s3.get_object(Bucket="reports", Key="img.png", Range="bytes=300-309")
+got = r["Body"].read()
+print(r["ContentRange"], r["ContentLength"], got == body[300:310])
+"#,
+        &[("EP", &moto.url("")), ("PROXY", &cg.alice())],
+    );
+    assert_eq!(out.trim(), "bytes 300-309/1024 10 True", "{out}");
+    let line = cg
+        .audit()
+        .into_iter()
+        .find(|l| l["path"] == "/reports/img.png" && l["method"] == "GET")
+        .unwrap();
+    assert_eq!(line["scrub"], "body_skipped", "{line}");
+}
