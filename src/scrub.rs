@@ -16,6 +16,7 @@
 //! the per-route `scrub:` block. Nothing here ever logs or formats a scanned value.
 
 mod assignment;
+mod base64_runs;
 mod checks;
 pub mod config;
 mod counts;

@@ -13,19 +13,25 @@ use credgate::scrub::{encoded_forms, LiveSet, ScrubPolicy};
 
 const LIVE: &str = "sk_live_51HabcDEF/xyz+Qq";
 
-fn setup() -> &'static (ScrubPolicy, Arc<LiveSet>) {
-    static S: OnceLock<(ScrubPolicy, Arc<LiveSet>)> = OnceLock::new();
+/// The default policy, the same with base64 decoding, and the live set.
+fn setup() -> &'static (ScrubPolicy, ScrubPolicy, Arc<LiveSet>) {
+    static S: OnceLock<(ScrubPolicy, ScrubPolicy, Arc<LiveSet>)> = OnceLock::new();
     S.get_or_init(|| {
         (
             ScrubPolicy::default(),
+            ScrubPolicy {
+                decode_base64: true,
+                ..ScrubPolicy::default()
+            },
             Arc::new(LiveSet::new(encoded_forms(LIVE))),
         )
     })
 }
 
 /// Input layout: byte 0 = number of cut points (low 4 bits), event-stream mode (high bit),
-/// message-stream mode (bit 6: the fine tail hold without reassembly) and a window over the
-/// body's middle half (bit 5), then that many u16 cut offsets, then the body. Seeds with secrets in them let the fuzzer
+/// message-stream mode (bit 6: the fine tail hold without reassembly), a window over the
+/// body's middle half (bit 5) and base64 decoding (bit 4), then that many u16 cut offsets, then
+/// the body. Seeds with secrets in them let the fuzzer
 /// mutate around real formats.
 fn run(
     policy: &ScrubPolicy,
@@ -54,10 +60,11 @@ fn run(
 }
 
 fuzz_target!(|data: &[u8]| {
-    let (policy, live) = setup();
+    let (plain, decoding, live) = setup();
     let Some((&n, rest)) = data.split_first() else {
         return;
     };
+    let policy = if n & 0x10 != 0 { decoding } else { plain };
     let mode = n & 0xc0;
     let windowed = n & 0x20 != 0;
     let n = (n % 16) as usize;

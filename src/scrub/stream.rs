@@ -111,6 +111,8 @@ pub struct Scanner {
     pub style: Replacement,
     /// Redact `Set-Cookie` values whole (see `headers`).
     pub redact_cookies: bool,
+    /// Decode runs of base64 and scan what they hold (see `base64_runs`).
+    pub decode_base64: bool,
     live_kind: Arc<str>,
     live_label: Arc<Label>,
 }
@@ -122,6 +124,7 @@ impl Scanner {
             live,
             style,
             redact_cookies: true,
+            decode_base64: false,
             live_kind: Arc::from(LIVE_KIND),
             live_label: Arc::new(Label::new(LIVE_KIND)),
         }
@@ -139,6 +142,18 @@ impl Scanner {
         let mut counts = Counts::default();
         tally.drain_into(self.patterns.rules(), &self.live_kind, &mut counts);
         (out, counts)
+    }
+
+    /// The first redaction in `bytes` scanned as a whole body, without decoding base64 in them
+    /// again: its rule, or `Some(None)` for a live credential.
+    fn first_redaction(&self, bytes: &[u8], caches: &mut Caches) -> Option<Option<u16>> {
+        let mut st = State::without_base64();
+        st.buf.extend_from_slice(bytes);
+        match st.find_intervals(self, caches, true, bytes.len() as u64) {
+            Ok(_) => st.pending.first().map(|iv| iv.rule),
+            // A candidate past the cap in decoded bytes: the run is redacted, as a body would be.
+            Err(Overflow) => Some(None),
+        }
     }
 
     fn write_redaction(
@@ -191,6 +206,10 @@ pub(super) struct State {
     /// Only original bytes in `[start, end)` are written, and only the redactions that overlap
     /// them (a ranged response scanned with context around the range).
     window: Option<(u64, u64)>,
+    /// Base64 stream: where the run search resumes.
+    b64_scan: u64,
+    /// No base64 search (see [`State::without_base64`]).
+    nested: bool,
 }
 
 /// The buffer holds response bytes not yet scrubbed: `Debug` shows positions and sizes only, so
@@ -207,6 +226,15 @@ impl std::fmt::Debug for State {
 }
 
 impl State {
+    /// A state that does not search for base64 runs: for bytes decoded from one, and for an
+    /// event stream's logical streams.
+    pub(super) fn without_base64() -> Self {
+        Self {
+            nested: true,
+            ..Self::default()
+        }
+    }
+
     fn rel(&self, abs: u64) -> usize {
         (abs - self.base) as usize
     }
@@ -234,13 +262,17 @@ impl State {
         merge_runs(&mut self.pending, carried, patterns, &mut self.scratch);
         let all = self.pending.len();
         merge_runs(&mut self.pending, patterns, all, &mut self.scratch);
+        // Last, so that a run already inside a redaction is not decoded.
+        let fb = self.base64_stream(sc, caches, eof, end.min(fp).min(fl));
+        let with_base64 = self.pending.len();
+        merge_runs(&mut self.pending, all, with_base64, &mut self.scratch);
         // The runs are sorted by construction (the fuzz target checks this with debug assertions
         // on); should that ever not hold, sorting costs time, emitting out of order could leak.
         if !in_order(&self.pending) {
             debug_assert!(false, "interval runs were not sorted");
             self.pending.sort_by_key(Interval::key);
         }
-        Ok((fp, fl))
+        Ok((fp, fl.min(fb)))
     }
 
     /// Writes out everything decided. `ext` is a further frontier from outside (the SSE
@@ -406,6 +438,67 @@ impl State {
                     return Ok(abs);
                 }
                 Verdict::Overflow => return Err(Overflow),
+            }
+        }
+    }
+
+    /// Resolves base64 runs (see `base64_runs`) before `end`, the other streams' frontier (so
+    /// that every redaction a run could be inside is known, whatever the chunking): a run whose
+    /// decoded bytes hold a redaction becomes one interval, with that redaction's rule. Returns
+    /// the frontier before which every such interval is known.
+    fn base64_stream(&mut self, sc: &Scanner, caches: &mut Caches, eof: bool, end: u64) -> u64 {
+        if self.nested || !sc.decode_base64 {
+            return NEVER;
+        }
+        let eof = eof && end == self.base + self.buf.len() as u64;
+        if self.b64_scan >= end && !eof {
+            // Decided past where the other streams are now: nothing to do until they catch up.
+            return self.b64_scan;
+        }
+        let hay = &self.buf[..self.rel(end)];
+        use super::base64_runs::{decode, next_run, Next};
+        let mut from = self.rel(self.b64_scan.max(self.emitted));
+        let known_count = self.pending.len();
+        let mut cursor = 0;
+        loop {
+            // The redactions found so far are sorted by start: one cursor walks them as the
+            // search moves on.
+            let known = &self.pending[..known_count];
+            let inside = |q: u64| {
+                while cursor < known.len() && known[cursor].end <= q {
+                    cursor += 1;
+                }
+                known[cursor..]
+                    .iter()
+                    .take_while(|iv| iv.start <= q)
+                    .map(|iv| iv.end)
+                    .filter(|&e| e > q)
+                    .max()
+            };
+            match next_run(hay, from, self.base, eof, inside) {
+                Next::Run(r) => {
+                    let (s, e) = (self.base + r.start as u64, self.base + r.end as u64);
+                    if let Some(rule) =
+                        decode(&hay[r.clone()]).and_then(|d| sc.first_redaction(&d, caches))
+                    {
+                        self.pending.push(Interval {
+                            start: s,
+                            end: e,
+                            rule,
+                            silent: false,
+                        });
+                    }
+                    from = r.end;
+                }
+                Next::Skip(to) => from = to,
+                Next::Open(at) => {
+                    self.b64_scan = self.base + at as u64;
+                    return self.b64_scan;
+                }
+                Next::Done => {
+                    self.b64_scan = end;
+                    return if eof { NEVER } else { end };
+                }
             }
         }
     }

@@ -102,3 +102,50 @@ fn a_secret_split_across_flushes_is_caught() {
     );
     assert_eq!(r.header("x-plain"), Some("nothing to see"));
 }
+
+/// A repository file as GitHub's contents API returns it, base64 in JSON with `\n` every 60
+/// characters, through a route with `base64: decode`: the AWS key inside it is redacted with its
+/// whole run, the file beside it that holds none comes back as sent, and the JSON stays valid
+/// (parsed here by Python's `json`).
+#[test]
+fn a_key_inside_a_base64_file_is_redacted() {
+    let up = Upstream::start();
+    let secret = SecretFile::new(SECRET);
+    let cg = Credgate::start(
+        &[(
+            "u.yaml",
+            format!(
+                "{}scrub:\n  base64: decode\n",
+                route("UP", up.port(), BEARER, &secret.credential(), ALLOW_ALL)
+            ),
+        )],
+        "",
+    );
+    let out = python(
+        r#"
+import base64, json, os, requests
+r = requests.get(os.environ["URL"], headers={"X-Cred-Handle": "UP"}, proxies={"http": os.environ["PROXY"]})
+files = r.json()
+print(files[0]["content"])
+print(base64.b64decode(files[1]["content"]).decode().splitlines()[0])
+"#,
+        &[
+            ("URL", &format!("http://127.0.0.1:{}/contents", up.port())),
+            ("PROXY", &cg.alice()),
+        ],
+    );
+    assert_eq!(out, "[REDACTED:aws_access_key_id]\n\n# Project\n", "{out}");
+    let line = &cg.audit_n(1)[0];
+    assert_eq!(line["redactions_by_kind"]["aws_access_key_id"], 1, "{line}");
+    // A route that does not ask for decoding (the default) gets the file as sent.
+    let cg = Credgate::start(
+        &[(
+            "u.yaml",
+            route("UP", up.port(), BEARER, &secret.credential(), ALLOW_ALL),
+        )],
+        "",
+    );
+    let r = cg.via("UP", &format!("http://127.0.0.1:{}/contents", up.port()));
+    assert_eq!(r.status, 200);
+    assert!(!r.body.contains("REDACTED"), "{}", r.body);
+}

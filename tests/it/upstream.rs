@@ -151,6 +151,27 @@ async fn handle(
             tokio::time::sleep(Duration::from_secs(30)).await;
             Response::new(full("late"))
         }
+        "/contents" => {
+            // A repository file as GitHub's contents API returns it: base64, 60 characters a
+            // line (`\n` escapes once serialized), holding keys credgate never injected.
+            let file =
+                "# deploy settings\nAWS_ACCESS_KEY_ID=AKIAQWERTYUIOPASDFGH\nREGION=eu-west-1\n";
+            let encoded = base64_std(file);
+            let lines: Vec<String> = encoded
+                .as_bytes()
+                .chunks(60)
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect();
+            let readme = base64_std("# Project\n\nRun the tests before you push.\n");
+            let body = serde_json::json!([
+                {"name": ".env", "encoding": "base64", "content": lines.join("\n") + "\n"},
+                {"name": "README.md", "encoding": "base64", "content": readme},
+            ]);
+            Response::builder()
+                .header("content-type", "application/json")
+                .body(full(serde_json::to_vec(&body).unwrap()))
+                .unwrap()
+        }
         "/deflate" => Response::builder()
             .header("content-encoding", "deflate")
             .body(full(vec![0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]))

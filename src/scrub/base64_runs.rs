@@ -1,0 +1,278 @@
+//! Secrets inside base64. APIs hand out files and messages base64-encoded in JSON: GitHub's
+//! contents API (`"content": "QVdTX0FD…\n…"`, wrapped with `\n` escapes), Gmail's message bodies
+//! (base64url), GCP Secret Manager payloads. A committed `.env` file, a welcome e-mail with an API
+//! key: the token is there only as base64, which no rule matches and every client decodes. So,
+//! on routes that ask for it (`scrub: base64: decode`), runs of base64 text are decoded and the
+//! decoded bytes scanned with the same rules; a run that holds a secret is redacted whole. Not
+//! by default: even sampled, the search costs clean JSON about a sixth of its speed.
+//!
+//! Finding runs is a sampled pass, so that clean bodies pay little: a run of at least
+//! [`MIN_RUN`] bytes holds two consecutive stream offsets that are multiples of [`STRIDE`], so
+//! only those offsets are looked at, and a run is walked only where both may be in one. Runs are
+//! decoded when they hold both cases of letters (base64 of text does; hex digests and UUIDs do
+//! not) and are at most [`MAX_RUN`] long; a longer run (an image) is cut into `MAX_RUN` pieces,
+//! decoded as they come.
+
+use std::ops::Range;
+
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine;
+
+use super::patterns::HARD_CAP;
+
+/// The shortest run decoded: 36 bytes of text. Files and messages are longer, and a token
+/// encoded alone (a Kubernetes Secret's value) usually is too; shorter runs are mostly ids and
+/// words, and sampling for them cost clean JSON a third of its speed.
+pub const MIN_RUN: usize = 48;
+/// Sampling stride: any run of `MIN_RUN` bytes holds two consecutive multiples of it.
+const STRIDE: usize = MIN_RUN / 2;
+// The probes between two samples are written out for this stride.
+const _: () = assert!(STRIDE == 24);
+/// The longest run decoded as one: past it, the run is held back no longer.
+pub const MAX_RUN: usize = HARD_CAP;
+
+/// Bytes that may be in a run: the two base64 alphabets, and the backslash of an escape a JSON
+/// string may hold inside one (`\n`, `\r`, `\/`).
+static IN_RUN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'-' | b'_' | b'\\');
+        b += 1;
+    }
+    t
+};
+
+/// [`IN_RUN`] but the backslash: the bytes that are run members on their own.
+static MEMBER: [bool; 256] = {
+    let mut t = IN_RUN;
+    t[b'\\' as usize] = false;
+    t
+};
+
+/// What the next run is, at or after a position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    /// A run decided by the bytes so far: ended by a byte outside it, by the end of the input,
+    /// or cut at `MAX_RUN`.
+    Run(Range<usize>),
+    /// A run (or bytes that may begin one) from here reaches the end of the bytes so far.
+    Open(usize),
+    /// No run worth decoding starts before this position: a long run whose first
+    /// [`PROBE`] bytes are no base64 of text (a token, an id, a digest), which the search steps
+    /// over instead of walking it to its end.
+    Skip(usize),
+    /// No run starts before the end of the bytes so far.
+    Done,
+}
+
+/// The bytes of a run [`text_like`] looks at before the run is walked to its end.
+const PROBE: usize = 32;
+
+/// The length of the run bytes at the start of `hay` (escapes whole), at most `max`; and whether
+/// the bytes ended inside an escape (a lone backslash at the end).
+fn walk(hay: &[u8], max: usize) -> (usize, bool) {
+    let limit = hay.len().min(max);
+    let mut i = 0;
+    while i < limit {
+        // Eight members at a time, the common case; a block with anything else goes byte by
+        // byte (an escape, or the run's end).
+        if let Some(block) = hay.get(i..i + 8).filter(|_| i + 8 <= limit) {
+            let members = block.iter().fold(true, |all, &b| all & MEMBER[b as usize]);
+            if members {
+                i += 8;
+                continue;
+            }
+        }
+        match hay[i] {
+            b'\\' => match hay.get(i + 1) {
+                Some(b'n' | b'r' | b'/') => i += 2,
+                Some(_) => return (i, false),
+                None => return (i, true),
+            },
+            b if IN_RUN[b as usize] => i += 1,
+            _ => return (i, false),
+        }
+    }
+    (i.min(max), false)
+}
+
+/// The next run in `hay` that starts at or after `from`; `base` is `hay[0]`'s stream offset (the
+/// sampled offsets are the stream's, so the answer does not depend on the chunking), `eof`
+/// whether the input ends with `hay`. Trailing `=` padding belongs to the run.
+///
+/// `known(q)` is where a redaction already found around stream offset `q` ends, if one holds
+/// it: a token the rules took is base64-like too, and there is nothing to decode inside it.
+pub fn next_run(
+    hay: &[u8],
+    from: usize,
+    base: u64,
+    eof: bool,
+    mut known: impl FnMut(u64) -> Option<u64>,
+) -> Next {
+    let stride = STRIDE as u64;
+    let sample_from = |p: usize| p + ((stride - (base + p as u64) % stride) % stride) as usize;
+    let mut q = sample_from(from);
+    while q + STRIDE < hay.len() {
+        // Both samples and every fourth byte between: words and ids shorter than a run rarely
+        // pass, and a run of `MIN_RUN` through `q` and `q + STRIDE` always does. Written out:
+        // an iterator here was a call per sample.
+        let w = &hay[q..=q + STRIDE];
+        let member = |d: usize| IN_RUN[w[d] as usize];
+        if !(member(0)
+            && member(STRIDE)
+            && member(4)
+            && member(8)
+            && member(12)
+            && member(16)
+            && member(20))
+        {
+            q += STRIDE;
+            continue;
+        }
+        if let Some(end) = known(base + q as u64) {
+            q = sample_from(((end - base) as usize).max(q + 1));
+            continue;
+        }
+        // The run around `q`: back to its start (never before `from`), then forward; a
+        // backslash that begins no escape on the way ends one run, and the next begins after it.
+        let mut start = q;
+        while start > from && IN_RUN[hay[start - 1] as usize] {
+            start -= 1;
+        }
+        let (mut len, mut cut) = walk(&hay[start..], PROBE);
+        while start + len < q && !cut {
+            start += len + 1;
+            (len, cut) = walk(&hay[start..], PROBE);
+        }
+        if len == PROBE && !text_like(&hay[start..start + PROBE]) {
+            // Not base64 of text: step over the whole run, or its first bytes when it may go on
+            // past what has arrived (where it ends must not depend on the chunking).
+            let (len, _) = walk(&hay[start..], MAX_RUN);
+            return Next::Skip(if start + len == hay.len() && !eof {
+                start + PROBE
+            } else {
+                start + len
+            });
+        }
+        if len == PROBE {
+            (len, cut) = walk(&hay[start..], MAX_RUN);
+        }
+        let mut end = start + len;
+        if end < q + STRIDE {
+            // Two runs, not one (or none: the walk stopped at a backslash that begins no escape
+            // it takes): go on from the first one's end, and past `q` whatever it was.
+            let next = end + 1 + ((stride - (base + end as u64 + 1) % stride) % stride) as usize;
+            q = next.max(q + STRIDE);
+            continue;
+        }
+        if len == MAX_RUN {
+            return Next::Run(start..end);
+        }
+        if end == hay.len() || cut {
+            return if eof {
+                Next::Run(start..end)
+            } else {
+                Next::Open(start)
+            };
+        }
+        for _ in 0..2 {
+            match hay.get(end) {
+                Some(b'=') => end += 1,
+                None if !eof => return Next::Open(start),
+                _ => break,
+            }
+        }
+        return Next::Run(start..end);
+    }
+    // No run of `MIN_RUN` before the last sample; the bytes after it may begin one.
+    if eof {
+        return Next::Done;
+    }
+    let mut start = hay.len();
+    while start > from && (IN_RUN[hay[start - 1] as usize] || hay[start - 1] == b'=') {
+        start -= 1;
+    }
+    if start < hay.len() {
+        Next::Open(start)
+    } else {
+        Next::Done
+    }
+}
+
+/// Whether the first quartets of a run read as base64 of ASCII text: the first character of a
+/// quartet holds a byte's top six bits, so for bytes below 0x80 it is one of `A-Z a-f`. Most
+/// base64-like ids and random tokens fail within a few quartets, before anything is decoded.
+fn text_like(run: &[u8]) -> bool {
+    // One quartet may miss: a non-ASCII letter, a byte-order mark. An escape shifts the
+    // quartets: the run is then taken as text-like, and decoding decides.
+    if run[..PROBE].contains(&b'\\') {
+        return true;
+    }
+    let mut misses = 0;
+    for &b in run[..PROBE].iter().step_by(4) {
+        misses += usize::from(!(b.is_ascii_uppercase() || (b'a'..=b'f').contains(&b)));
+    }
+    misses <= 1
+}
+
+/// Decoded bytes a secret could be in: text, with a few bytes of anything else at most (UTF-8
+/// letters, a stray control byte).
+fn is_text(bytes: &[u8]) -> bool {
+    let other = bytes
+        .iter()
+        .filter(|&&b| !(b.is_ascii_graphic() || matches!(b, b' ' | b'\t' | b'\n' | b'\r')))
+        .count();
+    other * 10 <= bytes.len()
+}
+
+/// The bytes a run decodes to, when it is worth decoding: at least `MIN_RUN` long, base64 of
+/// text by its first quartets, both cases of letters, one alphabet, valid base64 once its
+/// escapes are taken out, and text once decoded.
+pub fn decode(run: &[u8]) -> Option<Vec<u8>> {
+    if run.len() < MIN_RUN || !text_like(run) {
+        return None;
+    }
+    let mut text = Vec::with_capacity(run.len());
+    let mut i = 0;
+    while i < run.len() {
+        match run[i] {
+            b'\\' => {
+                if run.get(i + 1) == Some(&b'/') {
+                    text.push(b'/');
+                }
+                i += 2;
+            }
+            b'=' => break,
+            b => {
+                text.push(b);
+                i += 1;
+            }
+        }
+    }
+    let (upper, lower) = (
+        text.iter().any(u8::is_ascii_uppercase),
+        text.iter().any(u8::is_ascii_lowercase),
+    );
+    let url = text.iter().any(|b| matches!(b, b'-' | b'_'));
+    let standard = text.iter().any(|b| matches!(b, b'+' | b'/'));
+    if !(upper && lower) || (url && standard) || text.len() < MIN_RUN {
+        return None;
+    }
+    // A last lone character carries no whole byte.
+    if text.len() % 4 == 1 {
+        text.pop();
+    }
+    let engine = if url { &URL_SAFE } else { &STANDARD };
+    engine.decode(&text).ok().filter(|d| is_text(d))
+}
+
+const LENIENT: GeneralPurposeConfig = GeneralPurposeConfig::new()
+    .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+    .with_decode_allow_trailing_bits(true);
+static STANDARD: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, LENIENT);
+static URL_SAFE: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, LENIENT);
+
+#[cfg(test)]
+mod tests;
