@@ -457,7 +457,7 @@ impl State {
         }
         let hay = &self.buf[..self.rel(end)];
         use super::base64_runs::{decode, next_run, Next};
-        let mut from = self.rel(self.b64_scan.max(self.emitted));
+        let mut from = self.rel(self.b64_scan.max(self.emitted)).min(hay.len());
         let known_count = self.pending.len();
         let mut cursor = 0;
         loop {
