@@ -10,16 +10,31 @@ use pingora::Result;
 use crate::scrub::StreamScrubber;
 
 /// Scrubs `resp` in place; returns the number of redactions. A header whose name holds a
-/// secret is dropped (a name cannot hold the `[REDACTED:…]` marker); a reason phrase that holds
-/// one is written scrubbed.
+/// secret is dropped (a name cannot hold the `[REDACTED:…]` marker), counted once however many
+/// lines it has; a reason phrase that holds one is written scrubbed.
 pub fn scrub(resp: &mut ResponseHeader, scrubber: &mut StreamScrubber) -> Result<u32> {
     let mut redactions = 0;
     let mut dropped: Vec<HeaderName> = Vec::new();
+    // Names as the upstream wrote them: the `http` crate's are lower-cased, and a format that
+    // is upper case only (`AKIA…`) would not match there.
+    for (name, _) in resp.case_header_iter() {
+        let written = name.as_slice();
+        if dropped
+            .iter()
+            .any(|d| d.as_str().as_bytes().eq_ignore_ascii_case(written))
+        {
+            continue;
+        }
+        if let Some((_, n)) = scrubber.scrub_text(written) {
+            redactions += n;
+            if let Ok(h) = HeaderName::from_bytes(written) {
+                dropped.push(h);
+            }
+        }
+    }
     let mut changed: Vec<(HeaderName, Vec<Vec<u8>>)> = Vec::new();
     for name in resp.headers.keys() {
-        if let Some((_, n)) = scrubber.scrub_text(name.as_str().as_bytes()) {
-            redactions += n;
-            dropped.push(name.clone());
+        if dropped.contains(name) {
             continue;
         }
         let mut any = false;

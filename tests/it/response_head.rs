@@ -56,13 +56,16 @@ fn a_secret_in_the_reason_phrase_is_redacted() {
 #[test]
 fn a_header_named_after_a_secret_is_dropped() {
     let (got, line) = through(
-        format!("HTTP/1.1 200 OK\r\n{STRIPE}: 1\r\nX-Kept: yes\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+        format!("HTTP/1.1 200 OK\r\n{STRIPE}: 1\r\nAKIAQWERTYUIOPASDFGH: 2\r\nX-Kept: yes\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
             .into_bytes(),
     );
     assert!(got.starts_with("HTTP/1.1 200 OK\r\n"), "{got}");
     assert!(got.to_ascii_lowercase().contains("x-kept: yes"), "{got}");
     assert!(!got.contains("sk_live_51"), "{got}");
+    // Upper case only: matched as the upstream wrote it, not as the lower-cased name.
+    assert!(!got.to_ascii_uppercase().contains("AKIAQWERTY"), "{got}");
     assert_eq!(line["redactions_by_kind"]["stripe_secret_key"], 1, "{line}");
+    assert_eq!(line["redactions_by_kind"]["aws_access_key_id"], 1, "{line}");
 }
 
 #[test]
