@@ -69,6 +69,8 @@ mod tests {
         r
     }
 
+    /// A pin on the policy, not on behaviour: with the refusal in `admit` in place, no request
+    /// reaches the upstream with an offer this policy would strip.
     #[test]
     fn no_upgrade_field_is_ever_forwarded() {
         use pingora::upstreams::peer::H1UpgradePolicy;

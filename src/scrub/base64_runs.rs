@@ -8,9 +8,11 @@
 //!
 //! Finding runs is a sampled pass, so that clean bodies pay little: a run of at least
 //! [`MIN_RUN`] bytes holds two consecutive stream offsets that are multiples of [`STRIDE`], so
-//! only those offsets are looked at, and a run is walked only where both may be in one. Runs are
-//! decoded when they hold both cases of letters (base64 of text does; hex digests and UUIDs do
-//! not) and are at most [`MAX_RUN`] long; a longer run (an image) is cut into `MAX_RUN` pieces,
+//! only those offsets are looked at, and a run is walked only where both may be in one. A run
+//! inside a redaction already found is stepped over, and so is one whose first quartets are no
+//! base64 of ASCII text (tokens, ids, digests: see [`text_like`]). The rest are decoded when they
+//! hold both cases of letters and one alphabet, and scanned when what they decode to is text.
+//! A run is at most [`MAX_RUN`] long; a longer one (an image) is cut into `MAX_RUN` pieces,
 //! decoded as they come.
 
 use std::ops::Range;

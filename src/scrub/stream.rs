@@ -1,11 +1,14 @@
 //! The streaming engine: redactions of one response body, chunk by chunk, with bounded
 //! hold-back and output that is byte-identical however the body is chunked.
 //!
-//! Two independent streams of redaction intervals are resolved over the buffered bytes: pattern
+//! Independent streams of redaction intervals are resolved over the buffered bytes: pattern
 //! matches (candidates from the prefilter, verified in position order; a match skips candidates
-//! inside it) and live-credential occurrences (leftmost-longest, non-overlapping). Each stream
-//! has a frontier before which it knows every interval it will ever produce; the union of the
-//! two is emitted up to the lower frontier, overlapping intervals merged into one replacement.
+//! inside it), live-credential occurrences (leftmost-longest, non-overlapping) and, on routes
+//! that ask for it, base64 runs that hold a secret (decided behind the other two, see
+//! `base64_runs`). Each stream has a frontier before which it knows every interval it will ever
+//! produce; the union is emitted up to the lowest frontier, overlapping intervals merged into
+//! one replacement. A window (a range cut from a widened one) limits what is written, not what
+//! is scanned.
 //! Every decision depends only on bytes within a bounded window of the position it is about, and
 //! a stream stops at the first position whose window is not complete yet, so a split anywhere
 //! changes when bytes are emitted, never what is emitted. What is held back is bounded by the
@@ -239,12 +242,13 @@ impl State {
         (abs - self.base) as usize
     }
 
-    /// Runs both interval streams and leaves `pending` sorted in a total order, so the label of
+    /// Runs the interval streams and leaves `pending` sorted in a total order, so the label of
     /// merged intervals does not depend on the order they were found in (which differs with
-    /// chunking); returns the pattern and live frontiers. `pending` is three sorted runs: what
-    /// was carried over (plus any event-stream pieces, sorted here if they broke the order),
-    /// then the pattern stream's, then the live stream's; two linear merges replace a sort that
-    /// cost ~5% of a secret-dense body's time.
+    /// chunking); returns the pattern frontier and the lower of the live and base64 ones.
+    /// `pending` is four sorted runs: what was carried over (plus any event-stream pieces,
+    /// sorted here if they broke the order), then the pattern stream's, the live stream's and
+    /// the base64 stream's; linear merges replace a sort that cost ~5% of a secret-dense body's
+    /// time.
     fn find_intervals(
         &mut self,
         sc: &Scanner,

@@ -60,6 +60,8 @@ fn a_websocket_handshake_is_refused_before_anything_is_forwarded() {
     assert!(up.seen().is_empty(), "{:?}", up.seen());
 }
 
+/// Pingora's default upstream policy already drops an h2c offer; this pins that credgate's own
+/// policy (no upgrade field at all) keeps it so, and that curl's `--http2` still works.
 #[test]
 fn an_h2c_offer_is_dropped_and_the_request_goes_on_as_http11() {
     let up = Upstream::start();
