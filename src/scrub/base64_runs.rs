@@ -13,7 +13,8 @@
 //! base64 of ASCII text (tokens, ids, digests: see [`text_like`]). The rest are decoded when they
 //! hold both cases of letters and one alphabet, and scanned when what they decode to is text.
 //! A run is at most [`MAX_RUN`] long; a longer one (an image) is cut into `MAX_RUN` pieces,
-//! decoded as they come.
+//! decoded as they come. A run wrapped over real line breaks (a MIME part, 76 characters a line)
+//! is one run (see [`wrapped_end`]).
 
 use std::ops::Range;
 
@@ -179,6 +180,10 @@ pub fn next_run(
                 Next::Open(start)
             };
         }
+        match wrapped_end(hay, start, end, eof) {
+            Some(e) => end = e,
+            None => return Next::Open(start),
+        }
         for _ in 0..2 {
             match hay.get(end) {
                 Some(b'=') => end += 1,
@@ -203,6 +208,53 @@ pub fn next_run(
     }
 }
 
+/// Where a run that ends at a line break ends when it is wrapped over lines: a MIME part
+/// (`Content-Transfer-Encoding: base64`, 76 characters a line with CRLF), a PEM block or a
+/// wrapped file carries one base64 text over many lines, and a secret in it is cut by a line
+/// break as often as not. The lines that follow, each after one line break (`\r\n` or `\n`),
+/// as long as the run's first line (`start..end`) or, once, shorter (the last), are the same
+/// run. `None` when the bytes end before that is decided (never at `eof`).
+///
+/// Encoders wrap at a multiple of 4 characters (76, 64, 60), so every line begins a quartet,
+/// and for text its first character is one of `A-Z a-f` (see [`text_like`]): a line that does
+/// not (a MIME boundary, `--b1_5f3a…`, is all base64 characters too) ends the run.
+fn wrapped_end(hay: &[u8], start: usize, end: usize, eof: bool) -> Option<usize> {
+    let width = end - start;
+    if width % 4 != 0 {
+        return Some(end);
+    }
+    let mut end = end;
+    loop {
+        let line = end
+            + match &hay[end..] {
+                [b'\r', b'\n', ..] => 2,
+                [b'\n', ..] => 1,
+                [b'\r'] if !eof => return None,
+                _ => return Some(end),
+            };
+        if line + width > MAX_RUN + start {
+            return Some(end);
+        }
+        let rest = &hay[line..];
+        let n = rest
+            .iter()
+            .take(width + 1)
+            .take_while(|&&b| MEMBER[b as usize])
+            .count();
+        if n == rest.len() && !eof {
+            // The line may go on, or be followed by more.
+            return None;
+        }
+        if n == 0 || n > width || !quartet_start(rest[0]) {
+            return Some(end);
+        }
+        end = line + n;
+        if n < width {
+            return Some(end);
+        }
+    }
+}
+
 /// Whether the first quartets of a run read as base64 of ASCII text: the first character of a
 /// quartet holds a byte's top six bits, so for bytes below 0x80 it is one of `A-Z a-f`. Most
 /// base64-like ids and random tokens fail within a few quartets, before anything is decoded.
@@ -214,9 +266,14 @@ fn text_like(run: &[u8]) -> bool {
     }
     let mut misses = 0;
     for &b in run[..PROBE].iter().step_by(4) {
-        misses += usize::from(!(b.is_ascii_uppercase() || (b'a'..=b'f').contains(&b)));
+        misses += usize::from(!quartet_start(b));
     }
     misses <= 1
+}
+
+/// Whether `b` can begin a quartet of base64 of ASCII text: it holds a byte's top six bits.
+fn quartet_start(b: u8) -> bool {
+    b.is_ascii_uppercase() || (b'a'..=b'f').contains(&b)
 }
 
 /// Decoded bytes a secret could be in: text, with a few bytes of anything else at most (UTF-8
@@ -247,6 +304,8 @@ pub fn decode(run: &[u8]) -> Option<Vec<u8>> {
                 i += 2;
             }
             b'=' => break,
+            // The line breaks of a wrapped run (see `wrapped_end`).
+            b'\r' | b'\n' => i += 1,
             b => {
                 text.push(b);
                 i += 1;

@@ -111,16 +111,7 @@ fn a_secret_split_across_flushes_is_caught() {
 fn a_key_inside_a_base64_file_is_redacted() {
     let up = Upstream::start();
     let secret = SecretFile::new(SECRET);
-    let cg = Credgate::start(
-        &[(
-            "u.yaml",
-            format!(
-                "{}scrub:\n  base64: decode\n",
-                route("UP", up.port(), BEARER, &secret.credential(), ALLOW_ALL)
-            ),
-        )],
-        "",
-    );
+    let cg = decoding_base64(&up, &secret);
     let out = python(
         r#"
 import base64, json, os, requests
@@ -148,4 +139,49 @@ print(base64.b64decode(files[1]["content"]).decode().splitlines()[0])
     let r = cg.via("UP", &format!("http://127.0.0.1:{}/contents", up.port()));
     assert_eq!(r.status, 200);
     assert!(!r.body.contains("REDACTED"), "{}", r.body);
+}
+
+/// A raw e-mail (`message/rfc822`, as mail APIs return one) with a `.env` attachment in base64
+/// wrapped at 76 characters, the Stripe key in it cut by a line break, through a route with
+/// `base64: decode`: the attachment is redacted whole and the message still parses (Python's
+/// `email`), with the rest of it as sent. Before runs were joined over line breaks, the
+/// line after the break went out and decoded to most of the key.
+#[test]
+fn a_key_in_a_wrapped_mail_attachment_is_redacted() {
+    let up = Upstream::start();
+    let secret = SecretFile::new(SECRET);
+    let cg = decoding_base64(&up, &secret);
+    let out = python(
+        r#"
+import email, os, requests
+r = requests.get(os.environ["URL"], headers={"X-Cred-Handle": "UP"}, proxies={"http": os.environ["PROXY"]})
+msg = email.message_from_bytes(r.content)
+for part in msg.walk():
+    if part.get_filename() == ".env":
+        print(part.get_payload().strip())
+    elif part.get_content_type() == "text/plain":
+        print(part.get_payload().strip())
+"#,
+        &[
+            ("URL", &format!("http://127.0.0.1:{}/message", up.port())),
+            ("PROXY", &cg.alice()),
+        ],
+    );
+    assert_eq!(out, "Attached.\n[REDACTED:stripe_secret_key]\n", "{out}");
+    let line = &cg.audit_n(1)[0];
+    assert_eq!(line["redactions_by_kind"]["stripe_secret_key"], 1, "{line}");
+}
+
+/// credgate with one route to `up` that decodes base64 runs (`scrub: base64: decode`).
+fn decoding_base64(up: &Upstream, secret: &SecretFile) -> Credgate {
+    Credgate::start(
+        &[(
+            "u.yaml",
+            format!(
+                "{}scrub:\n  base64: decode\n",
+                route("UP", up.port(), BEARER, &secret.credential(), ALLOW_ALL)
+            ),
+        )],
+        "",
+    )
 }

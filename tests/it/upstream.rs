@@ -172,6 +172,42 @@ async fn handle(
                 .body(full(serde_json::to_vec(&body).unwrap()))
                 .unwrap()
         }
+        "/message" => {
+            // A raw message as mail APIs return one (`GET …/messages/{id}/$value`): a `.env`
+            // attachment in base64, wrapped at 76 characters with CRLF, so that the Stripe key
+            // in it is cut by a line break.
+            let file = "# production settings\r\nSTRIPE_KEY=sk_live_51HabcDEFxyzQq0123456789abcdefABCDEF0123\r\nREGION=eu-west-1\r\n";
+            let encoded = base64_std(file);
+            let lines: Vec<&str> = encoded
+                .as_bytes()
+                .chunks(76)
+                .map(|c| std::str::from_utf8(c).unwrap())
+                .collect();
+            let body = [
+                "From: ops@example.com",
+                "Subject: settings",
+                "MIME-Version: 1.0",
+                "Content-Type: multipart/mixed; boundary=\"b1_5f3a\"",
+                "",
+                "--b1_5f3a",
+                "Content-Type: text/plain",
+                "",
+                "Attached.",
+                "--b1_5f3a",
+                "Content-Type: text/plain; name=\".env\"",
+                "Content-Disposition: attachment; filename=\".env\"",
+                "Content-Transfer-Encoding: base64",
+                "",
+                &lines.join("\r\n"),
+                "--b1_5f3a--",
+                "",
+            ]
+            .join("\r\n");
+            Response::builder()
+                .header("content-type", "message/rfc822")
+                .body(full(body))
+                .unwrap()
+        }
         "/deflate" => Response::builder()
             .header("content-encoding", "deflate")
             .body(full(vec![0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]))

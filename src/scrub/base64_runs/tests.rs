@@ -193,3 +193,78 @@ fn a_secret_inside_base64_is_redacted_with_its_run() {
         assert_eq!(scrub(&body, 13), body);
     }
 }
+
+/// A MIME part as mail APIs return a raw message: base64 wrapped at 76 characters with CRLF.
+fn mime(attachment: &str, eol: &str) -> (String, String) {
+    let enc = b64(attachment);
+    let lines: Vec<&str> = enc
+        .as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    let block = lines.join(eol);
+    let msg = [
+        "--b1_5f3a9c0d1e2f",
+        "Content-Type: text/plain; name=\".env\"",
+        "Content-Transfer-Encoding: base64",
+        "",
+        &block,
+        "--b1_5f3a9c0d1e2f--",
+        "",
+    ]
+    .join(eol);
+    (msg, block)
+}
+
+const ENV_FILE: &str = "# production settings, do not commit\nDATABASE_URL=postgres://app:Sup3rS3cretPw@db.internal:5432/app\nSTRIPE_KEY=sk_live_51HabcDEFxyzQq0123456789abcdefABCDEF\nDEBUG=0\n";
+
+/// A run wrapped over lines is one run, with either line break, however the input arrives;
+/// the MIME boundary after it (all base64 characters too) is not part of it.
+#[test]
+fn a_run_wrapped_over_lines_is_one_run() {
+    for eol in ["\r\n", "\n"] {
+        let (msg, block) = mime(ENV_FILE, eol);
+        assert!(block.lines().count() >= 3, "{block}");
+        let r = runs(msg.as_bytes());
+        assert_eq!(r.len(), 1, "{eol:?}: {r:?}");
+        assert_eq!(&msg[r[0].clone()], block, "{eol:?}");
+        assert_eq!(
+            decode(block.as_bytes()).as_deref(),
+            Some(ENV_FILE.as_bytes())
+        );
+        for step in [1, 2, 7, 77, 78] {
+            assert_eq!(
+                runs_streamed(msg.as_bytes(), step),
+                r,
+                "{eol:?} in pieces of {step}"
+            );
+        }
+    }
+    // Lines of a width no encoder wraps at, or a next line longer than the first, are runs of
+    // their own.
+    let odd = format!("{}\n{}", "QUJD".repeat(12) + "QU", "QUJD".repeat(12));
+    assert_eq!(runs(odd.as_bytes()).len(), 2);
+    let longer = format!("{}\n{}", "QUJD".repeat(12), "QUJD".repeat(13));
+    assert_eq!(runs(longer.as_bytes()).len(), 2);
+}
+
+/// A key in a base64 attachment of a raw message, cut by the 76-character wrapping, is
+/// redacted with the whole part, however the body is chunked.
+#[test]
+fn a_secret_in_a_wrapped_mime_part_is_redacted() {
+    for eol in ["\r\n", "\n"] {
+        let (msg, block) = mime(ENV_FILE, eol);
+        let whole = scrub(&msg, msg.len());
+        let want = msg.replace(&block, "[REDACTED:connection_string_password]");
+        assert_eq!(whole, want);
+        for step in [1, 7, 64, 76] {
+            assert_eq!(scrub(&msg, step), whole, "{eol:?} in pieces of {step}");
+        }
+    }
+    // A wrapped part without a secret comes through as sent.
+    let (msg, _) = mime(
+        &"Quarterly notes: nothing secret in here.\n".repeat(5),
+        "\r\n",
+    );
+    assert_eq!(scrub(&msg, 13), msg);
+}
