@@ -88,3 +88,41 @@ fn a_transfer_coding_other_than_chunked_is_refused() {
     assert!(!got.contains("Transfer-Encoding: gzip"), "{got}");
     assert_eq!(line["reason"], "undecodable_content_encoding", "{line}");
 }
+
+/// A `103 Early Hints` before the final response goes to the agent too (Pingora forwards
+/// informational responses), and its head is scrubbed like the final one's: reason phrase,
+/// header names and values. Passes on the
+/// code it was written against: it pins that the head filter keeps running for them.
+#[test]
+fn an_informational_response_is_scrubbed_like_the_final_one() {
+    let (got, line) = through(
+        format!("HTTP/1.1 103 Early Hints {STRIPE}\r\n{STRIPE}: 1\r\nLink: </s?key={STRIPE}>; rel=preload\r\nX-Hint: {STRIPE}\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+            .into_bytes(),
+    );
+    assert!(
+        got.starts_with("HTTP/1.1 103 Early Hints [REDACTED:stripe_secret_key]\r\n"),
+        "{got}"
+    );
+    assert!(
+        got.contains("link: </s?key=[REDACTED:stripe_secret_key]>; rel=preload\r\n"),
+        "{got}"
+    );
+    assert!(got.contains("\r\n\r\nHTTP/1.1 200 OK\r\n"), "{got}");
+    assert!(!got.contains("sk_live_51"), "{got}");
+    // The reason phrase, the header named after the key and two values.
+    assert_eq!(line["redactions_by_kind"]["stripe_secret_key"], 4, "{line}");
+}
+
+/// Trailers of a chunked response are not forwarded (Pingora's HTTP/1 client reads and drops
+/// them), so a secret in one never reaches the agent. Pins that too.
+#[test]
+fn a_secret_in_a_trailer_never_reaches_the_agent() {
+    let (got, line) = through(
+        format!("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Token\r\nConnection: close\r\n\r\n2\r\nok\r\n0\r\nX-Token: {STRIPE}\r\n\r\n")
+            .into_bytes(),
+    );
+    assert!(got.starts_with("HTTP/1.1 200 OK\r\n"), "{got}");
+    assert!(got.ends_with("\r\n2\r\nok\r\n0\r\n\r\n"), "{got}");
+    assert!(!got.contains("sk_live_51"), "{got}");
+    assert_eq!(line["status"], 200, "{line}");
+}
