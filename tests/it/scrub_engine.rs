@@ -107,9 +107,11 @@ fn positives() -> Vec<(&'static str, String, String)> {
         s("github_fine_grained_token", format!("github_pat_11ABCDEFG0123456789abc_{}", "Q7vL4nR8sT1wY6zB3cF5gJ0dK2eA7iU9oHx9kP2mQ7vL4nR8sT1wY6zB3cF"), &format!("github_pat_11ABCDEFG0123456789abc_{}", "Q7vL4nR8sT1wY6zB3cF5gJ0dK2eA7iU9oHx9kP2mQ7vL4nR8sT1wY6zB3cF")),
         s("gitlab_token", "glpat-Q7vL4nR8sT1wY6zB3cF5".into(), "glpat-Q7vL4nR8sT1wY6zB3cF5"),
         s("slack_token", "xoxb-284619375012-5830274619384-Qw3rT9yUi0pLk7JhG5fDs2Az".into(), "xoxb-284619375012-5830274619384-Qw3rT9yUi0pLk7JhG5fDs2Az"),
-        // Token rotation: a refresh token, and an access token behind its public `xoxe.` prefix.
+        // Token rotation: a refresh token, and an access token with its `xoxe.` prefix, also
+        // as an env line (whose `TOKEN=` key once made it a generic `token`).
         s("slack_token", r#"{"refresh_token":"xoxe-1-My0xLTI4NDYxOTM3NTAxMi1Rdz"}"#.into(), "xoxe-1-My0xLTI4NDYxOTM3NTAxMi1Rdz"),
-        s("slack_token", r#"{"user":"U0123","access":"xoxe.xoxp-1-Mi0yLTI4NDYxOTM3NTAxMi05ODc2"}"#.into(), "xoxp-1-Mi0yLTI4NDYxOTM3NTAxMi05ODc2"),
+        s("slack_token", r#"{"user":"U0123","access":"xoxe.xoxp-1-Mi0yLTI4NDYxOTM3NTAxMi05ODc2"}"#.into(), "xoxe.xoxp-1-Mi0yLTI4NDYxOTM3NTAxMi05ODc2"),
+        s("slack_token", "SLACK_BOT_TOKEN=xoxe.xoxb-1-Mi0yLTI4NDYxOTM3NTAxMi05ODc2\n".into(), "xoxe.xoxb-1-Mi0yLTI4NDYxOTM3NTAxMi05ODc2"),
         s("slack_webhook", "https://hooks.slack.com/services/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".into(), "T01AB2CD3/B04EF5GH6/Q7vL4nR8sT1wY6zB3cF5gJ0d"),
         s("openai_api_key", format!("OPENAI_API_KEY=sk-proj-{}", "Q7vL4nR8sT1wY6zB3cF5gJ0dK2eA7iU9oHx9kP2m_x-Y"), "sk-proj-Q7vL4nR8sT1wY6zB3cF5gJ0dK2eA7iU9oHx9kP2m_x-Y"),
         s("anthropic_api_key", format!("\"{anthropic}\""), &anthropic),
