@@ -433,8 +433,8 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         // Whole literals, as for GitLab: the direct matcher takes the rule. A rotated access
         // token (`xoxe.xoxp-1-…`) is one token with its `xoxe.` prefix, so that an env line
         // (`SLACK_BOT_TOKEN=xoxe.xoxp-…`) is labelled as Slack's, not as a generic `token`;
-        // the longer literals come first, as the walk takes the first that is there.
-        r"(?-u:\b)((?:xoxe\.xoxp|xoxe\.xoxb|xoxb|xoxp|xoxa|xoxr|xoxs|xoxe|xapp)-[0-9A-Za-z-]{10,250})(?:[^0-9A-Za-z-]|$)",
+        // the literals end with the dash, so that none is a prefix of another.
+        r"(?-u:\b)((?:xoxe\.xoxp-|xoxe\.xoxb-|xoxb-|xoxp-|xoxa-|xoxr-|xoxs-|xoxe-|xapp-)[0-9A-Za-z-]{10,250})(?:[^0-9A-Za-z-]|$)",
         5,
         Check::NotPlaceholder,
     ),

@@ -70,6 +70,11 @@ fn most_token_rules_take_the_direct_path() {
         DEFAULT_RULES.len()
     );
     assert!(n >= 18, "only {n} rules are simple");
+    // Slack's literals (with the rotated `xoxe.xoxp-`) are written prefix-free for this.
+    assert!(
+        simple_rules().iter().any(|c| c.4.contains("xoxe\\.xoxp-")),
+        "slack_token left to the regex engine"
+    );
 }
 
 #[test]
