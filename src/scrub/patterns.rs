@@ -408,7 +408,7 @@ impl PatternSet {
                 }
                 let end = start + rule.window;
                 let cache = caches.get(idx as usize, rv);
-                if end > hay.len() && !eof && !rv.settles_within(hay, start, cache) {
+                if end >= hay.len() && !eof && !rv.settles_within(hay, start, cache) {
                     return Verdict::NeedMore;
                 }
                 match (rv.find(hay, start..end.min(hay.len()), cache), &rule.long) {

@@ -681,3 +681,24 @@ fn a_chunk_ending_at_a_byte_no_credential_holds_is_not_held_back() {
         "{\"name\":\"web-7d4b9\",\"v\":\"".as_bytes()
     );
 }
+
+/// A regex rule's window in view exactly, with more input to come: the end of the bytes so
+/// far is not the end of the input, and `$` must not match there. It did (for rules whose
+/// regex may end at `$`, searched with their upper bounds relaxed): in 1-byte chunks,
+/// `sk-proj-` and a long run became an OpenAI key ending at the 263rd byte, and the GitHub
+/// token that run led into was cut by that false match, its last 26 characters sent in clear.
+#[test]
+fn the_end_of_the_bytes_so_far_is_not_the_end_of_the_input() {
+    let p = ScrubPolicy::default();
+    let set = live(&[LIVE]);
+    let gh = gh_token();
+    let body = format!("sk-proj-{}-{gh} end", "A".repeat(240));
+    let b = body.as_bytes();
+    let (whole, _) = run(&p, &set, &[b]);
+    let want = format!("sk-proj-{}-[REDACTED:github_token] end", "A".repeat(240));
+    assert_eq!(String::from_utf8(whole.clone()).unwrap(), want);
+    for step in [1, 2, 3, 263] {
+        let chunks: Vec<&[u8]> = b.chunks(step).collect();
+        assert_eq!(run(&p, &set, &chunks).0, whole, "in pieces of {step}");
+    }
+}

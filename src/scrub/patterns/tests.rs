@@ -96,3 +96,23 @@ proptest! {
         }
     }
 }
+
+/// With exactly a regex rule's window in view and more input to come, no verdict is made that
+/// the next byte could change (`$` matched at the end of the bytes so far; see
+/// `the_end_of_the_bytes_so_far_is_not_the_end_of_the_input`).
+#[test]
+fn a_verdict_at_the_window_edge_waits_for_the_next_byte() {
+    let set = default_set();
+    let body = format!("{} x", "sk-proj-".repeat(40));
+    let hay = body.as_bytes();
+    let mut caches = Caches::default();
+    let full = set.verify(hay, 0, true, &mut caches);
+    assert_eq!(full, Verdict::NoMatch);
+    for cut in 1..hay.len() {
+        let early = set.verify(&hay[..cut], 0, false, &mut caches);
+        assert!(
+            early == Verdict::NeedMore || early == full,
+            "cut at {cut}: {early:?}"
+        );
+    }
+}
