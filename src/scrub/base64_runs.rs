@@ -62,9 +62,9 @@ pub enum Next {
     Run(Range<usize>),
     /// A run (or bytes that may begin one) from here reaches the end of the bytes so far.
     Open(usize),
-    /// No run worth decoding starts before this position: a long run whose first
-    /// [`PROBE`] bytes are no base64 of text (a token, an id, a digest), which the search steps
-    /// over instead of walking it to its end.
+    /// No run worth decoding starts before this position: a run whose first [`PROBE`] bytes
+    /// are no base64 of text (a token, an id, a digest), stepped over whole (or a `MAX_RUN`
+    /// piece of it) without being decoded.
     Skip(usize),
     /// No run starts before the end of the bytes so far.
     Done,
@@ -150,14 +150,15 @@ pub fn next_run(
             (len, cut) = walk(&hay[start..], PROBE);
         }
         if len == PROBE && !text_like(&hay[start..start + PROBE]) {
-            // Not base64 of text: step over the whole run, or its first bytes when it may go on
-            // past what has arrived (where it ends must not depend on the chunking).
-            let (len, _) = walk(&hay[start..], MAX_RUN);
-            return Next::Skip(if start + len == hay.len() && !eof {
-                start + PROBE
-            } else {
-                start + len
-            });
+            // Not base64 of text: step over the whole run. One that may go on past what has
+            // arrived is held until it ends (at most `MAX_RUN`): stepping over its first bytes
+            // only, as this once did, let the next search begin a run inside it, where a search
+            // over the whole body began none, and the output depended on the chunking.
+            let (len, cut) = walk(&hay[start..], MAX_RUN);
+            if (start + len == hay.len() || cut) && len < MAX_RUN && !eof {
+                return Next::Open(start);
+            }
+            return Next::Skip(start + len);
         }
         if len == PROBE {
             (len, cut) = walk(&hay[start..], MAX_RUN);
