@@ -272,12 +272,17 @@ fn one(spec: &str) {
         "logs" => logs(),
         "dense" => dense(),
         "medium" => medium(),
+        // A body built to be slow: one piece repeated (`SCRUB_BENCH_PIECE=glpat-`).
+        "repeat" => {
+            let piece = std::env::var("SCRUB_BENCH_PIECE").expect("SCRUB_BENCH_PIECE=<text>");
+            repeat_to(SIZE, |_| piece.clone())
+        }
         _ => match name.strip_prefix("dense") {
             Some(k) if k.len() == 1 && (b'0'..=b'5').contains(&k.as_bytes()[0]) => {
                 dense_kind(usize::from(k.as_bytes()[0] - b'0'))
             }
             _ => panic!(
-                "SCRUB_BENCH_ONE: unknown body {name:?} (json, html, logs, dense, medium, dense0-dense5)"
+                "SCRUB_BENCH_ONE: unknown body {name:?} (json, html, logs, dense, medium, dense0-dense5, repeat)"
             ),
         },
     };

@@ -682,6 +682,32 @@ fn a_chunk_ending_at_a_byte_no_credential_holds_is_not_held_back() {
     );
 }
 
+/// Bodies built to be slow (an anchor repeated inside a run of its token's bytes, where each
+/// candidate walks up to its rule's longest run): the same output however they are chunked,
+/// and a real token after the repeats still redacted whole. `sk-proj-` found the window-edge
+/// bug (`the_end_of_the_bytes_so_far_is_not_the_end_of_the_input`).
+#[test]
+fn anchors_repeated_inside_their_own_runs_scrub_alike_in_every_chunking() {
+    let p = ScrubPolicy::default();
+    let set = live(&[LIVE]);
+    let token = "glpat-Q7vL4nR8sT1wY6zB3cF5";
+    for piece in ["glpat-", "sk-", "xoxb-", "eyJ", "ghp_", "AIza", "sk-proj-"] {
+        let body = format!("{} {token} {}", piece.repeat(300), piece.repeat(40));
+        let b = body.as_bytes();
+        let (whole, _) = run(&p, &set, &[b]);
+        let out = String::from_utf8(whole.clone()).unwrap();
+        assert!(out.contains(" [REDACTED:gitlab_token] "), "{piece}: {out}");
+        for step in [1, 7, 64, 1000] {
+            let chunks: Vec<&[u8]> = b.chunks(step).collect();
+            assert_eq!(
+                run(&p, &set, &chunks).0,
+                whole,
+                "{piece} in pieces of {step}"
+            );
+        }
+    }
+}
+
 /// A regex rule's window in view exactly, with more input to come: the end of the bytes so
 /// far is not the end of the input, and `$` must not match there. It did (for rules whose
 /// regex may end at `$`, searched with their upper bounds relaxed): in 1-byte chunks,
