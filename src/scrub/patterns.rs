@@ -408,6 +408,8 @@ impl PatternSet {
                 }
                 let end = start + rule.window;
                 let cache = caches.get(idx as usize, rv);
+                // With the window's last byte the last one so far, `$` would match at the end of
+                // the bytes so far as if it were the input's: one more byte, or a settled walk.
                 if end >= hay.len() && !eof && !rv.settles_within(hay, start, cache) {
                     return Verdict::NeedMore;
                 }
