@@ -112,18 +112,15 @@ fn a_key_inside_a_base64_file_is_redacted() {
     let up = Upstream::start();
     let secret = SecretFile::new(SECRET);
     let cg = decoding_base64(&up, &secret);
-    let out = python(
+    let out = python_get(
+        &cg,
+        &format!("http://127.0.0.1:{}/contents", up.port()),
         r#"
-import base64, json, os, requests
-r = requests.get(os.environ["URL"], headers={"X-Cred-Handle": "UP"}, proxies={"http": os.environ["PROXY"]})
+import base64
 files = r.json()
 print(files[0]["content"])
 print(base64.b64decode(files[1]["content"]).decode().splitlines()[0])
 "#,
-        &[
-            ("URL", &format!("http://127.0.0.1:{}/contents", up.port())),
-            ("PROXY", &cg.alice()),
-        ],
     );
     assert_eq!(out, "[REDACTED:aws_access_key_id]\n\n# Project\n", "{out}");
     let line = &cg.audit_n(1)[0];
@@ -151,10 +148,11 @@ fn a_key_in_a_wrapped_mail_attachment_is_redacted() {
     let up = Upstream::start();
     let secret = SecretFile::new(SECRET);
     let cg = decoding_base64(&up, &secret);
-    let out = python(
+    let out = python_get(
+        &cg,
+        &format!("http://127.0.0.1:{}/message", up.port()),
         r#"
-import email, os, requests
-r = requests.get(os.environ["URL"], headers={"X-Cred-Handle": "UP"}, proxies={"http": os.environ["PROXY"]})
+import email
 msg = email.message_from_bytes(r.content)
 for part in msg.walk():
     if part.get_filename() == ".env":
@@ -162,10 +160,6 @@ for part in msg.walk():
     elif part.get_content_type() == "text/plain":
         print(part.get_payload().strip())
 "#,
-        &[
-            ("URL", &format!("http://127.0.0.1:{}/message", up.port())),
-            ("PROXY", &cg.alice()),
-        ],
     );
     assert_eq!(out, "Attached.\n[REDACTED:stripe_secret_key]\n", "{out}");
     let line = &cg.audit_n(1)[0];
@@ -184,4 +178,13 @@ fn decoding_base64(up: &Upstream, secret: &SecretFile) -> Credgate {
         )],
         "",
     )
+}
+
+/// Runs Python with `r`, the response to a `requests.get(url)` for handle `UP` through `cg` as
+/// alice, then `then`; returns what it printed.
+fn python_get(cg: &Credgate, url: &str, then: &str) -> String {
+    let script = format!(
+        "import os, requests\nr = requests.get(os.environ[\"URL\"], headers={{\"X-Cred-Handle\": \"UP\"}}, proxies={{\"http\": os.environ[\"PROXY\"]}})\n{then}"
+    );
+    python(&script, &[("URL", url), ("PROXY", &cg.alice())])
 }
