@@ -31,6 +31,8 @@ const Q: usize = 8;
 /// Sampling stride cap: a larger stride means fewer probes but more index entries per form.
 const MAX_STEP: usize = 32;
 const HASH_K: u64 = 0x9E37_79B9_7F4A_7C15;
+/// Probe hits verified together (see [`LiveSet::verify_batch`]).
+const BATCH: usize = 16;
 
 /// An occurrence of a live form: `[start, end)` in the scanned bytes.
 pub type Span = (usize, usize);
@@ -329,14 +331,22 @@ impl LiveSet {
             let abs = base + from as u64;
             let mut p = from + ((step - abs % step) % step) as usize;
             let last = hay.len() - Q;
+            let mut hits = [(0usize, 0u64); BATCH];
+            let mut n = 0;
             while p <= last {
                 let q = qgram(hay, p);
                 let h = (q.wrapping_mul(HASH_K) >> self.shift) as usize;
                 if self.bits[h >> 6] & (1 << (h & 63)) != 0 {
-                    self.verify(hay, p, q, from, out);
+                    hits[n] = (p, q);
+                    n += 1;
+                    if n == BATCH {
+                        self.verify_batch(hay, &hits, from, out);
+                        n = 0;
+                    }
                 }
                 p += self.step;
             }
+            self.verify_batch(hay, &hits[..n], from, out);
         }
         if let Some(ac) = &self.short {
             // Leftmost-longest finds one match per start; restarting one byte after each start
@@ -350,6 +360,49 @@ impl LiveSet {
     }
 
     #[cold]
+    /// Verifies a batch of probe hits. Each hit walks a chain of dependent loads (slot, group,
+    /// tail entry, form bytes), and with a thousand live credentials each is likely a cache miss:
+    /// one hit after another, the misses come one at a time. So the batch first loads every
+    /// hit's slot, then every hit's first group, then its tail entry and form bytes, each stage's
+    /// loads independent of one another and so in flight together; the verification after it
+    /// finds them in cache. The stages only read: what they find is thrown away.
+    #[inline(never)]
+    fn verify_batch(&self, hay: &[u8], hits: &[(usize, u64)], from: usize, out: &mut Vec<Span>) {
+        let slot_mask = self.slots.len() - 1;
+        let mut slots = [Slot::default(); BATCH];
+        for (s, &(_, q)) in slots.iter_mut().zip(hits) {
+            *s = self.slots[(q.wrapping_mul(HASH_K) >> self.slot_shift) as usize & slot_mask];
+        }
+        let mut groups = [None; BATCH];
+        for ((g, s), &(_, q)) in groups.iter_mut().zip(&slots).zip(hits) {
+            if s.len != 0 && s.q == q {
+                *g = Some(self.groups[s.first as usize]);
+            }
+        }
+        let mut touched = 0u64;
+        for (g, &(p, _)) in groups.iter().zip(hits) {
+            let Some(g) = g else { continue };
+            let Some(s) = p.checked_sub(g.off as usize) else {
+                continue;
+            };
+            let start = if g.table_log2 == 0 {
+                g.start
+            } else {
+                let t = s + g.tail as usize;
+                if t + Q > hay.len() {
+                    continue;
+                }
+                let table = &self.tails[g.start as usize..][..1 << g.table_log2];
+                table[tail_slot(qgram(hay, t), g.table_log2)].start
+            };
+            touched ^= u64::from(self.arena.get(start as usize).copied().unwrap_or(0));
+        }
+        std::hint::black_box(touched);
+        for &(p, q) in hits {
+            self.verify(hay, p, q, from, out);
+        }
+    }
+
     fn verify(&self, hay: &[u8], p: usize, q: u64, from: usize, out: &mut Vec<Span>) {
         let mask = self.slots.len() - 1;
         let mut at = (q.wrapping_mul(HASH_K) >> self.slot_shift) as usize;

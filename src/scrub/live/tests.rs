@@ -48,7 +48,8 @@ proptest! {
     #[test]
     fn occurrences_are_exactly_the_naive_ones(
         forms in forms(1..24),
-        picks in proptest::collection::vec((0usize..24, "[ab-]{0,6}"), 0..12),
+        // Up to 40 picks: more probe hits in one call than a batch holds (`BATCH`).
+        picks in proptest::collection::vec((0usize..24, "[ab-]{0,6}"), 0..40),
         from in 0usize..16,
         base in 0u64..64,
     ) {
@@ -122,4 +123,18 @@ fn forms_sharing_a_prefix_share_their_tail_tables() {
             assert!(out.contains(&(2, 2 + form.len())), "{v}");
         }
     }
+    // All of them in one body: the probe hits come in full batches, and none is lost.
+    let mut hay = Vec::new();
+    let mut want = Vec::new();
+    for v in &values {
+        hay.extend_from_slice(b"{\"k\":\"");
+        want.push((hay.len(), hay.len() + v.len()));
+        hay.extend_from_slice(v.as_bytes());
+        hay.extend_from_slice(b"\"},");
+    }
+    let mut out = Vec::new();
+    set.occurrences(&hay, 0, 0, &mut out);
+    out.sort_unstable();
+    out.dedup();
+    assert_eq!(out, want);
 }
