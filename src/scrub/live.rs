@@ -332,21 +332,23 @@ impl LiveSet {
             let mut p = from + ((step - abs % step) % step) as usize;
             let last = hay.len() - Q;
             let mut hits = [(0usize, 0u64); BATCH];
+            let mut slots = [Slot::default(); BATCH];
             let mut n = 0;
             while p <= last {
                 let q = qgram(hay, p);
                 let h = (q.wrapping_mul(HASH_K) >> self.shift) as usize;
                 if self.bits[h >> 6] & (1 << (h & 63)) != 0 {
                     hits[n] = (p, q);
+                    slots[n] = self.slots[self.slot_of(q)];
                     n += 1;
                     if n == BATCH {
-                        self.verify_batch(hay, &hits, from, out);
+                        self.verify_batch(hay, &hits, &slots, from, out);
                         n = 0;
                     }
                 }
                 p += self.step;
             }
-            self.verify_batch(hay, &hits[..n], from, out);
+            self.verify_batch(hay, &hits[..n], &slots[..n], from, out);
         }
         if let Some(ac) = &self.short {
             // Leftmost-longest finds one match per start; restarting one byte after each start
@@ -359,22 +361,25 @@ impl LiveSet {
         }
     }
 
-    #[cold]
     /// Verifies a batch of probe hits. Each hit walks a chain of dependent loads (slot, group,
     /// tail entry, form bytes), and with a thousand live credentials each is likely a cache miss:
-    /// one hit after another, the misses come one at a time. So the batch first loads every
-    /// hit's slot, then every hit's first group, then its tail entry and form bytes, each stage's
-    /// loads independent of one another and so in flight together; the verification after it
-    /// finds them in cache. The stages only read: what they find is thrown away.
+    /// one hit after another, the misses come one at a time. So each hit's slot is loaded as the
+    /// probe finds it (`slots`, in flight while the scan goes on), and the batch loads every
+    /// hit's first group, then its tail entry and form bytes, each stage's loads independent of
+    /// one another and so in flight together; the verification after it finds them in cache.
+    /// The stages only read: what they find is thrown away.
+    #[cold]
     #[inline(never)]
-    fn verify_batch(&self, hay: &[u8], hits: &[(usize, u64)], from: usize, out: &mut Vec<Span>) {
-        let slot_mask = self.slots.len() - 1;
-        let mut slots = [Slot::default(); BATCH];
-        for (s, &(_, q)) in slots.iter_mut().zip(hits) {
-            *s = self.slots[(q.wrapping_mul(HASH_K) >> self.slot_shift) as usize & slot_mask];
-        }
+    fn verify_batch(
+        &self,
+        hay: &[u8],
+        hits: &[(usize, u64)],
+        slots: &[Slot],
+        from: usize,
+        out: &mut Vec<Span>,
+    ) {
         let mut groups = [None; BATCH];
-        for ((g, s), &(_, q)) in groups.iter_mut().zip(&slots).zip(hits) {
+        for ((g, s), &(_, q)) in groups.iter_mut().zip(slots).zip(hits) {
             if s.len != 0 && s.q == q {
                 *g = Some(self.groups[s.first as usize]);
             }
@@ -403,9 +408,15 @@ impl LiveSet {
         }
     }
 
+    /// Where `q`'s probe sequence starts in `slots`.
+    #[inline]
+    fn slot_of(&self, q: u64) -> usize {
+        (q.wrapping_mul(HASH_K) >> self.slot_shift) as usize & (self.slots.len() - 1)
+    }
+
     fn verify(&self, hay: &[u8], p: usize, q: u64, from: usize, out: &mut Vec<Span>) {
         let mask = self.slots.len() - 1;
-        let mut at = (q.wrapping_mul(HASH_K) >> self.slot_shift) as usize;
+        let mut at = self.slot_of(q);
         let slot = loop {
             let slot = self.slots[at];
             if slot.len == 0 {
