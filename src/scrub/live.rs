@@ -42,7 +42,8 @@ pub type Span = (usize, usize);
 /// one probe of its flat tail table, and one comparison against the form's bytes in an arena.
 /// No per-group maps or vectors, and every hop names the next one's address directly: with
 /// hundreds of live forms in a body each dependent load is a likely cache miss, and those were
-/// most of the cost.
+/// most of the cost. Hits are verified in batches, so that the misses of several hits overlap
+/// (see `verify_batch`).
 pub struct LiveSet {
     /// The long forms end to end, sorted; `spans[i]` is form `i`'s start and length.
     arena: Vec<u8>,
