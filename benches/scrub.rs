@@ -98,9 +98,14 @@ fn live_set() -> Arc<LiveSet> {
 }
 
 fn scrub(policy: &ScrubPolicy, live: &Arc<LiveSet>, body: &[u8]) -> usize {
+    scrub_in(policy, live, body, CHUNK)
+}
+
+/// [`scrub`] with the body pushed in pieces of `chunk` bytes.
+fn scrub_in(policy: &ScrubPolicy, live: &Arc<LiveSet>, body: &[u8], chunk: usize) -> usize {
     let mut s = policy.scrubber(live.clone());
     let mut n = 0;
-    let chunks: Vec<&[u8]> = body.chunks(CHUNK).collect();
+    let chunks: Vec<&[u8]> = body.chunks(chunk).collect();
     for (i, c) in chunks.iter().enumerate() {
         if let Some(b) = s.push(Some(c), i + 1 == chunks.len()).expect("no overflow") {
             n += b.len();
@@ -263,7 +268,8 @@ fn per_chunk() {
 
 /// `SCRUB_BENCH_ONE=dense:200` scrubs one body a fixed number of times and exits: a workload of
 /// fixed size for `perf stat -e instructions,cycles`, whose counts do not drift with the
-/// machine's load the way times do.
+/// machine's load the way times do. `SCRUB_BENCH_CHUNK=<bytes>` pushes it in pieces of that size,
+/// `SCRUB_BENCH_BASE64=1` decodes base64 runs (`base64: decode`).
 fn one(spec: &str) {
     let (name, n) = spec.split_once(':').unwrap_or((spec, "100"));
     let body = match name {
@@ -286,9 +292,12 @@ fn one(spec: &str) {
             ),
         },
     };
-    let (policy, live) = (ScrubPolicy::default(), live_set());
+    let (mut policy, live) = (ScrubPolicy::default(), live_set());
+    policy.decode_base64 = std::env::var_os("SCRUB_BENCH_BASE64").is_some();
+    let chunk = std::env::var("SCRUB_BENCH_CHUNK")
+        .map_or(CHUNK, |c| c.parse().expect("SCRUB_BENCH_CHUNK=<bytes>"));
     for _ in 0..n.parse::<usize>().expect("SCRUB_BENCH_ONE=<body>:<count>") {
-        black_box(scrub(&policy, &live, black_box(&body[..SIZE])));
+        black_box(scrub_in(&policy, &live, black_box(&body[..SIZE]), chunk));
     }
 }
 

@@ -107,12 +107,16 @@ fn walk(hay: &[u8], max: usize) -> (usize, bool) {
 ///
 /// `known(q)` is where a redaction already found around stream offset `q` ends, if one holds
 /// it: a token the rules took is base64-like too, and there is nothing to decode inside it.
+///
+/// `resume` carries what an earlier search walked of a run that was still open (see
+/// [`Resume`]); it is updated whenever a run is found open again.
 pub fn next_run(
     hay: &[u8],
     from: usize,
     base: u64,
     eof: bool,
     mut known: impl FnMut(u64) -> Option<u64>,
+    resume: &mut Resume,
 ) -> Next {
     let stride = STRIDE as u64;
     let sample_from = |p: usize| p + ((stride - (base + p as u64) % stride) % stride) as usize;
@@ -154,14 +158,14 @@ pub fn next_run(
             // arrived is held until it ends (at most `MAX_RUN`): stepping over its first bytes
             // only, as this once did, let the next search begin a run inside it, where a search
             // over the whole body began none, and the output depended on the chunking.
-            let (len, cut) = walk(&hay[start..], MAX_RUN);
+            let (len, cut) = resume.walk(hay, start, base);
             if (start + len == hay.len() || cut) && len < MAX_RUN && !eof {
                 return Next::Open(start);
             }
             return Next::Skip(start + len);
         }
         if len == PROBE {
-            (len, cut) = walk(&hay[start..], MAX_RUN);
+            (len, cut) = resume.walk(hay, start, base);
         }
         let mut end = start + len;
         if end < q + STRIDE {
@@ -181,7 +185,7 @@ pub fn next_run(
                 Next::Open(start)
             };
         }
-        match wrapped_end(hay, start, end, eof) {
+        match resume.wrapped_end(hay, start, end, eof, base) {
             Some(e) => end = e,
             None => return Next::Open(start),
         }
@@ -209,32 +213,111 @@ pub fn next_run(
     }
 }
 
+/// What the search walked of a run that had not ended in the bytes so far, kept between calls
+/// so that the next call goes on from there. Without it a run arriving in small pieces (a
+/// hostile or trickling upstream; the run may be 64 KiB, see [`MAX_RUN`]) was walked from its
+/// start at every piece: work quadratic in the run's length over the piece size.
+///
+/// Bytes never change once they have arrived, so what was walked stays walked: each call
+/// resumes at the first byte it has not seen as a run member (the walk's own state there is
+/// empty, as it stops before an escape it cannot finish), and the wrapped-line search at the
+/// end of the last whole line.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Resume {
+    /// The run's first byte, as a stream offset.
+    start: u64,
+    /// Run bytes from `start` walked so far.
+    walked: usize,
+    /// Past the first line: where the last whole wrapped line walked ends, from `start`.
+    lines: usize,
+}
+
+impl Resume {
+    /// `walk(&hay[start..], MAX_RUN)`, going on from what an earlier call walked of the same
+    /// run.
+    fn walk(&mut self, hay: &[u8], start: usize, base: u64) -> (usize, bool) {
+        let at = base + start as u64;
+        let done = if self.start == at {
+            self.walked.min(hay.len() - start)
+        } else {
+            0
+        };
+        let (more, cut) = walk(&hay[start + done..], MAX_RUN - done);
+        let len = done + more;
+        if start + len == hay.len() || cut {
+            *self = Self {
+                start: at,
+                walked: len,
+                lines: 0,
+            };
+        }
+        (len, cut)
+    }
+
+    /// [`wrapped_end`], going on from the last whole line an earlier call walked of the run.
+    fn wrapped_end(
+        &mut self,
+        hay: &[u8],
+        start: usize,
+        end: usize,
+        eof: bool,
+        base: u64,
+    ) -> Option<usize> {
+        let at = base + start as u64;
+        let lines = if self.start == at && start + self.lines <= hay.len() {
+            self.lines.max(end - start)
+        } else {
+            end - start
+        };
+        let (found, last_whole) = wrapped_end(hay, start, end, start + lines, eof);
+        if found.is_none() {
+            if self.start != at {
+                *self = Self {
+                    start: at,
+                    walked: end - start,
+                    lines: 0,
+                };
+            }
+            self.lines = last_whole - start;
+        }
+        found
+    }
+}
+
 /// Where a run that ends at a line break ends when it is wrapped over lines: a MIME part
 /// (`Content-Transfer-Encoding: base64`, 76 characters a line with CRLF), a PEM block or a
 /// wrapped file carries one base64 text over many lines, and a secret in it is cut by a line
 /// break as often as not. The lines that follow, each after one line break (`\r\n` or `\n`),
 /// as long as the run's first line (`start..end`) or, once, shorter (the last), are the same
-/// run. `None` when the bytes end before that is decided (never at `eof`).
+/// run. `None` when the bytes end before that is decided (never at `eof`), with where the last
+/// whole line walked ends. `from` is the end of a whole line already walked (`end` when none
+/// was), where the walk over the lines begins.
 ///
 /// Encoders wrap at a multiple of 4 characters (76, 64, 60), so every line begins a quartet,
 /// and for text its first character is one of `A-Z a-f` (see [`text_like`]): a line that does
 /// not (a MIME boundary, `--b1_5f3a…`, is all base64 characters too) ends the run.
-fn wrapped_end(hay: &[u8], start: usize, end: usize, eof: bool) -> Option<usize> {
+fn wrapped_end(
+    hay: &[u8],
+    start: usize,
+    end: usize,
+    from: usize,
+    eof: bool,
+) -> (Option<usize>, usize) {
     let width = end - start;
     if width % 4 != 0 {
-        return Some(end);
+        return (Some(end), end);
     }
-    let mut end = end;
+    let mut end = from;
     loop {
         let line = end
             + match &hay[end..] {
                 [b'\r', b'\n', ..] => 2,
                 [b'\n', ..] => 1,
-                [b'\r'] if !eof => return None,
-                _ => return Some(end),
+                [b'\r'] if !eof => return (None, end),
+                _ => return (Some(end), end),
             };
         if line + width > MAX_RUN + start {
-            return Some(end);
+            return (Some(end), end);
         }
         let rest = &hay[line..];
         let n = rest
@@ -244,14 +327,14 @@ fn wrapped_end(hay: &[u8], start: usize, end: usize, eof: bool) -> Option<usize>
             .count();
         if n == rest.len() && !eof {
             // The line may go on, or be followed by more.
-            return None;
+            return (None, end);
         }
         if n == 0 || n > width || !quartet_start(rest[0]) {
-            return Some(end);
+            return (Some(end), end);
         }
         end = line + n;
         if n < width {
-            return Some(end);
+            return (Some(end), end);
         }
     }
 }

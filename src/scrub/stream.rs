@@ -209,8 +209,9 @@ pub(super) struct State {
     /// Only original bytes in `[start, end)` are written, and only the redactions that overlap
     /// them (a ranged response scanned with context around the range).
     window: Option<(u64, u64)>,
-    /// Base64 stream: where the run search resumes.
+    /// Base64 stream: where the run search resumes, and what it walked of a run still open.
     b64_scan: u64,
+    b64_resume: super::base64_runs::Resume,
     /// No base64 search (see [`State::without_base64`]).
     nested: bool,
 }
@@ -479,7 +480,7 @@ impl State {
                     .filter(|&e| e > q)
                     .max()
             };
-            match next_run(hay, from, self.base, eof, inside) {
+            match next_run(hay, from, self.base, eof, inside, &mut self.b64_resume) {
                 Next::Run(r) => {
                     let (s, e) = (self.base + r.start as u64, self.base + r.end as u64);
                     if let Some(rule) =

@@ -1,6 +1,6 @@
 //! Base64 runs: where they are found, however the stream is cut, and what is decoded.
 
-use super::{decode, next_run, Next, MAX_RUN, MIN_RUN};
+use super::{decode, next_run, Next, Resume, MAX_RUN, MIN_RUN};
 use base64::Engine;
 
 fn b64(s: &str) -> String {
@@ -12,7 +12,7 @@ fn runs(hay: &[u8]) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let mut from = 0;
     loop {
-        match next_run(hay, from, 0, true, |_| None) {
+        match next_run(hay, from, 0, true, |_| None, &mut Resume::default()) {
             Next::Run(r) => {
                 from = r.end;
                 out.push(r);
@@ -30,11 +30,12 @@ fn runs_streamed(hay: &[u8], step: usize) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let mut from = 0;
     let mut seen = 0;
+    let mut resume = Resume::default();
     while seen < hay.len() {
         seen = (seen + step).min(hay.len());
         let eof = seen == hay.len();
         loop {
-            match next_run(&hay[..seen], from, 0, eof, |_| None) {
+            match next_run(&hay[..seen], from, 0, eof, |_| None, &mut resume) {
                 Next::Run(r) => {
                     from = r.end;
                     out.push(r);
@@ -284,4 +285,34 @@ fn a_run_that_is_no_text_is_stepped_over_whole_however_it_arrives() {
         assert!(runs_streamed(hay, step).is_empty(), "in pieces of {step}");
         assert_eq!(scrub(&body, step), body, "in pieces of {step}");
     }
+}
+
+/// A run still open when the bytes so far end is not walked again from its start when more
+/// arrive: the next search goes on where the last one stopped, so a run of 64 KiB arriving a
+/// few bytes at a time costs one walk, not one per piece. Bytes never change once they have
+/// arrived; here one that was already walked is changed to show it is not looked at again.
+#[test]
+fn an_open_run_is_walked_once_however_it_arrives() {
+    let text = "Quarterly notes: nothing secret in here.\n".repeat(20);
+    let walk_twice = |hay: &[u8], seen: usize, at: usize| {
+        let mut resume = Resume::default();
+        let first = next_run(&hay[..seen], 0, 0, false, |_| None, &mut resume);
+        assert!(matches!(first, Next::Open(_)), "{first:?}");
+        let mut changed = hay.to_vec();
+        changed[at] = b' ';
+        let fresh = next_run(&changed, 0, 0, true, |_| None, &mut Resume::default());
+        let resumed = next_run(&changed, 0, 0, true, |_| None, &mut resume);
+        (fresh, resumed)
+    };
+    // One line: the walk along it.
+    let run = b64(&text);
+    let (fresh, resumed) = walk_twice(run.as_bytes(), run.len() / 2, 100);
+    assert_eq!(fresh, Next::Run(0..100));
+    assert_eq!(resumed, Next::Run(0..run.len()));
+    // Wrapped lines: the walk over the lines after the first.
+    let (msg, block) = mime(&text, "\n");
+    let at = msg.find(&block).unwrap();
+    let (fresh, resumed) = walk_twice(msg.as_bytes(), at + block.len() / 2, at + 3 * 77 + 10);
+    assert_eq!(fresh, Next::Run(at..at + 3 * 77 + 10));
+    assert_eq!(resumed, Next::Run(at..at + block.len()));
 }
