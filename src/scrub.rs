@@ -24,6 +24,7 @@ mod headers;
 pub mod live;
 pub mod patterns;
 mod pem;
+mod placeholder;
 mod prefilter;
 pub mod rules;
 mod simple;
