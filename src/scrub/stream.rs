@@ -16,14 +16,11 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
-
 pub use super::counts::Counts;
 use super::counts::Tally;
 use super::live::LiveSet;
 use super::patterns::{append_short, Caches, Label, PatternSet, Verdict, HARD_CAP, LOOK_BEHIND};
 use super::prefilter::Candidates;
-use super::sse::{Sink, SseView};
 
 /// The kind recorded for a live credential.
 pub const LIVE_KIND: &str = "credential";
@@ -548,177 +545,8 @@ impl State {
     }
 }
 
-/// Streaming scrubber for one response body.
-#[derive(Debug)]
-pub struct StreamScrubber {
-    scanner: Scanner,
-    caches: Caches,
-    state: State,
-    tally: Tally,
-    /// Event-stream reassembly, when the body is `text/event-stream` and the route wants it.
-    sse: Option<Box<SseView>>,
-    failed: bool,
-    /// Pass the body through untouched (a binary content type the route chose to skip).
-    skip_body: bool,
-    /// Body redactions, total (also in `body_counts`).
-    pub redactions: u32,
-    pub body_counts: Counts,
-    pub header_counts: Counts,
-}
-
-impl StreamScrubber {
-    pub fn new(scanner: Scanner) -> Self {
-        Self {
-            scanner,
-            caches: Caches::default(),
-            state: State::default(),
-            tally: Tally::default(),
-            sse: None,
-            failed: false,
-            skip_body: false,
-            redactions: 0,
-            body_counts: Counts::default(),
-            header_counts: Counts::default(),
-        }
-    }
-
-    pub fn scanner(&self) -> &Scanner {
-        &self.scanner
-    }
-
-    /// Scans the body as an event stream too: secrets split across events are caught (see
-    /// `sse`). Call before the first chunk.
-    pub fn event_stream(&mut self) {
-        self.sse = Some(Box::default());
-        self.message_stream();
-    }
-
-    /// The body is a stream of messages (events, JSON lines): at the end of each chunk, hold back
-    /// only bytes that could still begin a live credential. Other bodies hold back what follows
-    /// the last byte no credential holds, up to the longest form's length: the same at a line
-    /// end or a quote, but a chunk that ends in a run of credential bytes (`… "hello` or `… id
-    /// 42`) keeps that run until the next chunk, and an upstream that waits for the client's
-    /// reply after such a message would wait forever. The fine check costs a binary search per
-    /// byte of such a run, too many for bulk bodies in 16 KiB chunks. Call before the first
-    /// chunk.
-    pub fn message_stream(&mut self) {
-        self.state.fine_tail = true;
-    }
-
-    /// Writes only the original bytes at offsets `start..end` of the body, and the redactions
-    /// that overlap them: for a range of a resource fetched with context on both sides, so that
-    /// a secret cut by the range's edges is still seen whole and redacted, and ranges fetched one
-    /// by one cannot be put back together into it. Call before the first chunk.
-    pub fn window(&mut self, start: u64, end: u64) {
-        self.state.window = Some((start, end));
-    }
-
-    pub fn reassembles_events(&self) -> bool {
-        self.sse.is_some()
-    }
-
-    /// Passes the body through unscanned (headers are still scrubbed).
-    pub fn skip_body(&mut self) {
-        self.skip_body = true;
-    }
-
-    pub fn body_skipped(&self) -> bool {
-        self.skip_body
-    }
-
-    /// Whether the stream failed closed.
-    pub fn failed(&self) -> bool {
-        self.failed
-    }
-
-    /// Scrubs one header value; returns the replacement and the number of redactions when
-    /// anything matched.
-    pub fn scrub_header(
-        &mut self,
-        name: &http::HeaderName,
-        value: &[u8],
-    ) -> Option<(Vec<u8>, u32)> {
-        let (out, counts) =
-            super::headers::scrub_value(&self.scanner, &mut self.caches, name, value);
-        self.header_result(out, counts)
-    }
-
-    /// Scrubs text of the response head that is no header value (a header's name, the status
-    /// line's reason phrase): as plain text, counted with the headers.
-    pub fn scrub_text(&mut self, text: &[u8]) -> Option<(Vec<u8>, u32)> {
-        let (out, counts) = self.scanner.scrub_all(text, &mut self.caches);
-        self.header_result(out, counts)
-    }
-
-    fn header_result(&mut self, out: Vec<u8>, counts: Counts) -> Option<(Vec<u8>, u32)> {
-        for (k, n) in &counts.0 {
-            self.header_counts.add(k, *n);
-        }
-        let n = counts.total();
-        (n > 0).then_some((out, n))
-    }
-
-    /// Feeds one chunk; returns what can be sent now. With `end`, flushes everything. After an
-    /// [`Overflow`] nothing more is ever returned.
-    pub fn push(&mut self, chunk: Option<&[u8]>, end: bool) -> Result<Option<Bytes>, Overflow> {
-        if self.failed {
-            return Err(Overflow);
-        }
-        if self.skip_body {
-            let Some(c) = chunk else { return Ok(None) };
-            let at = self.state.base;
-            self.state.base += c.len() as u64;
-            let (a, b) = self.state.window.unwrap_or((0, NEVER));
-            let (from, to) = (a.clamp(at, self.state.base), b.clamp(at, self.state.base));
-            return Ok(Some(Bytes::copy_from_slice(
-                &c[(from - at) as usize..(to - at) as usize],
-            )));
-        }
-        let r0 = self.state.base + self.state.buf.len() as u64;
-        if let Some(c) = chunk {
-            self.state.buf.extend_from_slice(c);
-        }
-        let mut out = Vec::with_capacity(self.state.buf.len() + 32);
-        let ext = match self.sse.as_mut() {
-            None => Ok(NEVER),
-            Some(v) => {
-                let mut sink = Sink {
-                    scanner: &self.scanner,
-                    caches: &mut self.caches,
-                    raw: &mut self.state.pending,
-                };
-                v.feed(chunk.unwrap_or_default(), r0, &mut sink)
-                    .and_then(|()| v.resolve(end, &mut sink))
-            }
-        };
-        let r = ext.and_then(|ext| {
-            self.state.advance(
-                &self.scanner,
-                &mut self.caches,
-                end,
-                ext,
-                &mut out,
-                &mut self.tally,
-            )
-        });
-        self.redactions += self.tally.drain_into(
-            self.scanner.patterns.rules(),
-            &self.scanner.live_kind,
-            &mut self.body_counts,
-        );
-        if r.is_err() {
-            self.failed = true;
-            self.state = State::default();
-            self.body_counts.add(&Arc::from("scrub_overflow"), 1);
-            return Err(Overflow);
-        }
-        Ok(if out.is_empty() && !end {
-            None
-        } else {
-            Some(Bytes::from(out))
-        })
-    }
-}
+mod scrubber;
+pub use scrubber::StreamScrubber;
 
 #[cfg(test)]
 mod tests;
