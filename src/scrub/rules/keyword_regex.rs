@@ -1,0 +1,163 @@
+//! The regex of a keyword assignment (`password`, `secret`, `api_key`, `token`), built from
+//! macros because it is one long alternation per key: the same value in each syntax a key may
+//! be assigned in (JSON, YAML, env files, query strings, XML, XML inside JSON as Go escapes
+//! it, and HTML entities as a page embeds any of them), each closed by its own terminator. The
+//! regexes must be `&'static str` for the `const` pack table, so they are put together with
+//! `concat!` at compile time.
+
+/// A quote as an HTML entity, double (`&quot;`, `&#34;`, `&#x22;`) or single (`&#39;`, as
+/// Jinja, Go's html/template and Rails write it; `&#x27;`, as Django and Python's `html.escape`
+/// do; `&apos;`): a page embeds JSON with the first, a Python `repr` (a debug page's local
+/// variables) with the second.
+macro_rules! quote_entity {
+    () => {
+        "(?:&quot;|&#34;|&#[xX]22;|&#39;|&#[xX]27;|&apos;)"
+    };
+}
+
+/// The double-quote entities of `quote_entity!`.
+macro_rules! dq_entity {
+    () => {
+        "(?:&quot;|&#34;|&#[xX]22;)"
+    };
+}
+
+/// The single-quote entities of `quote_entity!`.
+macro_rules! sq_entity {
+    () => {
+        "(?:&#39;|&#[xX]27;|&apos;)"
+    };
+}
+
+/// One byte of an entity-quoted value, as alternatives: a JSON-escaped quote (`\&quot;`), tried
+/// first so that its backslash does not end the value in front of it; any byte but `&` and line
+/// ends; the value's own `&`, `<`, `>` and `+` as entities (`Tr0ub&amp;dor`). A quote of the
+/// other kind than the value's own is one more alternative, added by the form.
+macro_rules! entity_value_unit {
+    () => {
+        r#"\\(?:&quot;|&#34;|&#[xX]22;)|[^&\r\n]|&(?:amp|lt|gt|#(?:38|43|60|62));"#
+    };
+}
+
+/// A `key: value` / `key=value` / `"key": "value"` / `<Key>value</Key>` assignment whose key
+/// ends with `key` (the last also as Go escapes it inside JSON strings,
+/// `\u003cKey\u003evalue\u003c/Key\u003e`; the JSON and XML forms also with HTML's entities, as
+/// a page embeds them: `{&quot;key&quot;:&quot;value&quot;}` in an attribute, a Python `repr`
+/// as `{&#x27;key&#x27;: &#x27;value&#x27;}` (any `quote_entity!`), and
+/// `&lt;Key&gt;value&lt;/Key&gt;` in text), its value repeated `$reps` times (`3,4096`), each
+/// form's value closed by `$dq`, `$sq`, `$delim`, `$xml`, `$esc_xml` and `$html_xml` in turn;
+/// the entity-quoted value by a quote entity of its own kind, or by what `$html_q` adds (more
+/// alternatives, each starting with `|`; none for the bounded regex). The regex starts `back`
+/// bytes before the anchor (at the key's first letter).
+macro_rules! assignment {
+    ($key:literal, $reps:expr, $dq:literal, $sq:literal, $delim:literal, $xml:literal, $esc_xml:literal, $html_q:expr, $html_xml:literal) => {
+        concat!(
+            "(?i:",
+            $key,
+            r#")(?:(?:\\?["'])?[ \t]{0,4}(?:=>|:|=)[ \t]{0,4}(?:"#,
+            r#""((?:[^"\\\r\n]|\\[^\r\n]){"#,
+            $reps,
+            "})",
+            $dq,
+            "|",
+            r#"'([^'\r\n]{"#,
+            $reps,
+            "})",
+            $sq,
+            "|",
+            r#"([^\s"'<>&,;{}\[\]\\]{"#,
+            $reps,
+            "})",
+            $delim,
+            ")",
+            r#"|>([^<\r\n]{"#,
+            $reps,
+            "})",
+            $xml,
+            // XML inside a JSON string as Go writes it by default: `\u003cKey\u003evalue\u003c/`.
+            r#"|\\u003[eE]([^<\\\r\n]{"#,
+            $reps,
+            "})",
+            $esc_xml,
+            // HTML entities: `&quot;key&quot;: &quot;value&quot;` and `&gt;value&lt;/`. The
+            // value is closed by a quote of the kind that opened it, and holds the other kind
+            // (`&quot;it&#39;s&quot;` in JSON, `&#x27;say &quot;hi&quot;&#x27;` in a repr).
+            "|",
+            quote_entity!(),
+            r#"[ \t]{0,4}(?:=>|:|=)[ \t]{0,4}(?:"#,
+            dq_entity!(),
+            "((?:",
+            entity_value_unit!(),
+            "|",
+            sq_entity!(),
+            "){",
+            $reps,
+            "})(?:",
+            dq_entity!(),
+            $html_q,
+            ")|",
+            sq_entity!(),
+            "((?:",
+            entity_value_unit!(),
+            "|",
+            dq_entity!(),
+            "){",
+            $reps,
+            "})(?:",
+            sq_entity!(),
+            $html_q,
+            "))",
+            // Here `&lt;` begins the closer (`&lt;/Key&gt;`), so a value's `<` is not taken.
+            r#"|&gt;((?:[^&<\r\n]|&(?:amp|gt|#(?:38|43|62));){"#,
+            $reps,
+            "})",
+            $html_xml,
+            ")"
+        )
+    };
+}
+
+/// A keyword rule: the assignment with values of `$min` to 4,096 bytes, and the same with no
+/// bound on the value, whose end may also be where the searched bytes end (`$`): a value over
+/// 4 KiB is found whole once its end is in sight, and one that goes on past the scrub cap is
+/// known to. The second takes any length (`+`, not `{4097,}`, which compiles to thousands of
+/// states per form and as many per scrubber's regex cache); `long_value` keeps what is longer
+/// than [`KEYWORD_VALUE_MAX`](super::KEYWORD_VALUE_MAX).
+macro_rules! keyword {
+    ($kind:literal, $anchors:expr, $key:literal, $min:literal, $check:expr) => {
+        RuleDef {
+            kind: $kind,
+            pack: "keywords",
+            anchors: $anchors,
+            back: 1,
+            verify: Verify::Keyword(
+                assignment!(
+                    $key,
+                    concat!($min, ",4096"),
+                    r#"""#,
+                    "'",
+                    r#"(?:[\s"'<>&,;{}\[\]\\]|$)"#,
+                    "</",
+                    r"\\u003[cC]/",
+                    "",
+                    "&lt;/"
+                ),
+                assignment!(
+                    $key,
+                    "1,",
+                    r#"(?:"|\\?$)"#,
+                    "(?:'|$)",
+                    r#"(?:[\s"'<>&,;{}\[\]\\]|$)"#,
+                    "(?:</|<?$)",
+                    r"(?:\\u003[cC]/|(?:\\(?:u(?:0(?:0(?:3[cC]?)?)?)?)?)?$)",
+                    // Or the bytes end inside a quote or a value entity.
+                    "|(?:&(?:q(?:u(?:o(?:t)?)?)?|a(?:p(?:o(?:s)?)?|m(?:p)?)?|l(?:t)?|g(?:t)?|#(?:3[4-9]?|4(?:3)?|6[02]?|[xX](?:2[27]?)?)?)?)?$",
+                    "(?:&lt;/|(?:&(?:l(?:t;?)?|a(?:m(?:p)?)?|g(?:t)?|#(?:3(?:8)?|4(?:3)?|6(?:2)?)?)?)?$)"
+                ),
+            ),
+            keep: 0,
+            check: $check,
+            standalone: true,
+        }
+    };
+}
