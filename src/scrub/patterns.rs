@@ -161,8 +161,16 @@ impl PatternSet {
                     let (verifier, max) = compile(re)?;
                     (verifier, max + 1, None)
                 }
-                Verify::Keyword(re, long) => {
-                    let (verifier, max) = compile(re)?;
+                Verify::Keyword {
+                    bounded,
+                    long,
+                    plain,
+                } => {
+                    let (mut verifier, max) = compile(bounded)?;
+                    if let (Verifier::Regex(rv), Some(plain)) = (&mut verifier, plain) {
+                        rv.capture_plain_forms_with(plain)
+                            .map_err(|e| format!("rule {}: {e}", def.kind))?;
+                    }
                     let long = RegexVerifier::unbounded(long)
                         .map_err(|e| format!("rule {}: {e}", def.kind))?;
                     (verifier, max + 1, Some(long))

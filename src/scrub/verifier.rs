@@ -1,7 +1,8 @@
 //! How a rule decides a candidate: compiling a rule's regex into the cheapest verifier that is
-//! exact for it (the direct matcher in `simple`, or a regex with a one-pass DFA and a match
-//! shape that saves the capture search), and running the regex ones. Split from `patterns` so
-//! that the pack's search-and-verify loop reads on its own.
+//! exact for it (the direct matcher in `simple`; or a regex with a one-pass DFA, a match shape
+//! that saves the capture search, or for a keyword rule a one-pass DFA of its common forms),
+//! and running the regex ones. Split from `patterns` so that the pack's search-and-verify loop
+//! reads on its own.
 
 use std::ops::Range;
 
@@ -37,6 +38,9 @@ pub struct RegexVerifier {
     /// The same regex as a lazy DFA, walked by hand to tell whether a candidate is settled
     /// before the rule's whole window is in view (see [`RegexVerifier::settles_within`]).
     lazy: Option<Box<hybrid::dfa::DFA>>,
+    /// A keyword rule's first alternatives alone, as a one-pass DFA (see
+    /// [`RegexVerifier::capture_plain_forms_with`]).
+    plain: Option<Box<onepass::DFA>>,
 }
 
 impl RegexVerifier {
@@ -49,6 +53,20 @@ impl RegexVerifier {
         cache: &mut RuleCache,
     ) -> Option<Range<usize>> {
         let input = Input::new(hay).span(span).anchored(Anchored::Yes);
+        if let (Some(plain), Some((cache_p, caps_p))) = (&self.plain, cache.plain.as_mut()) {
+            // The lazy DFA finds the match; the one-pass scan of it finds the value, when the
+            // match is one of the plain forms (it then ends where the match does).
+            let m = self.re.search_with(&mut cache.cache, &input)?;
+            let input = input.span(m.start()..m.end());
+            if plain.try_search(cache_p, &input, caps_p).is_ok()
+                && caps_p.get_match().is_some_and(|p| p.end() == m.end())
+            {
+                return secret_of(caps_p);
+            }
+            self.re
+                .search_captures_with(&mut cache.cache, &input, &mut cache.caps);
+            return secret_of(&cache.caps);
+        }
         if let Some(shape) = self.shape {
             // A lazy DFA finds the match; the secret is its bounds less the fixed lead and the
             // terminating byte (consumed unless the match ends the input, which is left to the
@@ -123,7 +141,30 @@ impl RegexVerifier {
             onepass: None,
             shape: None,
             lazy: None,
+            plain: None,
         })
+    }
+
+    /// Finds a keyword rule's value with `plain`, the rule's first alternatives alone (the
+    /// quoted, bare and XML forms: `Verify::Keyword`), where they match. A keyword regex is not
+    /// one-pass (its entity forms cannot be), and a general capture search over its hundreds
+    /// of states costs ~300 instructions per byte of the value, a bounded backtracker clearing
+    /// its visited set for every state and byte: a body of long `password` values scrubbed at
+    /// a fortieth of clean JSON's speed. `plain` is written to be one-pass, and one scan of the
+    /// match decides it.
+    ///
+    /// Exact, not a guess: `plain` is the regex's alternation cut after its first forms, with
+    /// the same key, so its matches are the regex's own where the match is one of those forms;
+    /// and a form is told by the bytes right after the key, so no earlier form matches where a
+    /// later one does. A property test checks both find the same value.
+    pub fn capture_plain_forms_with(&mut self, plain: &str) -> Result<(), String> {
+        let dfa = onepass::Builder::new()
+            .syntax(syntax_config())
+            .thompson(thompson::Config::new().utf8(false))
+            .build(&relax_bounds(plain))
+            .map_err(|e| format!("the plain forms are not one-pass: {e}"))?;
+        self.plain = Some(Box::new(dfa));
+        Ok(())
     }
 
     /// [`RegexVerifier::find`] for a regex without a shape, with where the whole match ends
@@ -265,6 +306,7 @@ pub fn compile_regex(re: &str) -> Result<(Verifier, usize), String> {
             onepass,
             shape,
             lazy,
+            plain: None,
         }),
         max,
     ))
@@ -328,6 +370,7 @@ pub struct RuleCache {
     cache: meta::Cache,
     caps: Captures,
     onepass: Option<(onepass::Cache, Captures)>,
+    plain: Option<(onepass::Cache, Captures)>,
     /// Made on first use: only candidates near the end of the bytes so far need it.
     lazy: Option<hybrid::dfa::Cache>,
 }
@@ -340,7 +383,7 @@ impl std::fmt::Debug for Caches {
 
 impl Caches {
     pub fn get(&mut self, idx: usize, rv: &RegexVerifier) -> &mut RuleCache {
-        let (re, op) = (&rv.re, rv.onepass.as_deref());
+        let (re, op, plain) = (&rv.re, rv.onepass.as_deref(), rv.plain.as_deref());
         if self.0.len() <= idx {
             self.0.resize_with(idx + 1, || None);
         }
@@ -348,50 +391,11 @@ impl Caches {
             cache: re.create_cache(),
             caps: re.create_captures(),
             onepass: op.map(|op| (op.create_cache(), op.create_captures())),
+            plain: plain.map(|p| (p.create_cache(), p.create_captures())),
             lazy: None,
         })
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::{
-        compile_regex, hybrid, relax_bounds, syntax_config, thompson, Verifier, LAZY_CACHE,
-    };
-    use crate::scrub::rules::{Verify, DEFAULT_RULES};
-
-    /// Without its lazy DFA a regex rule would still be right, but every candidate would wait
-    /// for its whole window again: each regex-decided default rule has one.
-    #[test]
-    fn every_regex_rule_settles_early_within_the_cache_budget() {
-        let mut regex_rules = 0;
-        for r in DEFAULT_RULES {
-            let (Verify::Regex(re) | Verify::Keyword(re, _)) = r.verify else {
-                continue;
-            };
-            if let (Verifier::Regex(rv), _) = compile_regex(re).unwrap() {
-                regex_rules += 1;
-                assert!(rv.lazy.is_some(), "{}", r.kind);
-                // The meta regex builds its lazy DFAs only when they fit the budget (or it
-                // falls back to slower engines): they do, forward and reverse.
-                for reverse in [false, true] {
-                    let fits = hybrid::dfa::Builder::new()
-                        .configure(hybrid::dfa::Config::new().cache_capacity(LAZY_CACHE))
-                        .syntax(syntax_config())
-                        .thompson(thompson::Config::new().utf8(false).reverse(reverse))
-                        .build(&relax_bounds(re));
-                    assert!(fits.is_ok(), "{} (reverse {reverse})", r.kind);
-                }
-            }
-        }
-        assert!(regex_rules >= 10, "{regex_rules}");
-    }
-
-    #[test]
-    fn relaxed_bounds_only_touch_large_counted_repetitions() {
-        assert_eq!(
-            super::relax_bounds(r"a{8,4096}b{2,8}c\{1,100}[,]{3,64}"),
-            r"a{8,}b{2,8}c\{1,100}[,]{3,}"
-        );
-    }
-}
+mod tests;

@@ -39,22 +39,17 @@ macro_rules! entity_value_unit {
     };
 }
 
-/// A `key: value` / `key=value` / `"key": "value"` / `<Key>value</Key>` assignment whose key
-/// ends with `key` (the last also as Go escapes it inside JSON strings,
-/// `\u003cKey\u003evalue\u003c/Key\u003e`; the JSON and XML forms also with HTML's entities, as
-/// a page embeds them: `{&quot;key&quot;:&quot;value&quot;}` in an attribute, a Python `repr`
-/// as `{&#x27;key&#x27;: &#x27;value&#x27;}` (any `quote_entity!`), and
-/// `&lt;Key&gt;value&lt;/Key&gt;` in text), its value repeated `$reps` times (`3,4096`), each
-/// form's value closed by `$dq`, `$sq`, `$delim`, `$xml`, `$esc_xml` and `$html_xml` in turn;
-/// the entity-quoted value by a quote entity of its own kind, or by what `$html_q` adds (more
-/// alternatives, each starting with `|`; none for the bounded regex). The regex starts `back`
-/// bytes before the anchor (at the key's first letter).
-macro_rules! assignment {
-    ($key:literal, $reps:expr, $dq:literal, $sq:literal, $delim:literal, $xml:literal, $esc_xml:literal, $html_q:expr, $html_xml:literal) => {
+/// The first forms of `assignment!`, the common ones (quoted, single-quoted or bare after a
+/// separator, and XML), as the start of its alternation, left open: `assignment!` adds its other
+/// forms and closes it; `keyword!` closes it as is for the rule's one-pass capture regex (see
+/// `Verify::Keyword`). A separator is written `=>?|:` rather than `=>|:|=`, the same strings,
+/// so that each byte leaves one way on; keys are written the same way (`pass(?:w(?:or)?d|phrase)`).
+macro_rules! plain_forms {
+    ($key:literal, $reps:expr, $dq:literal, $sq:literal, $delim:literal, $xml:literal) => {
         concat!(
             "(?i:",
             $key,
-            r#")(?:(?:\\?["'])?[ \t]{0,4}(?:=>|:|=)[ \t]{0,4}(?:"#,
+            r#")(?:(?:\\?["'])?[ \t]{0,4}(?:=>?|:)[ \t]{0,4}(?:"#,
             r#""((?:[^"\\\r\n]|\\[^\r\n]){"#,
             $reps,
             "})",
@@ -74,6 +69,24 @@ macro_rules! assignment {
             $reps,
             "})",
             $xml,
+        )
+    };
+}
+
+/// A `key: value` / `key=value` / `"key": "value"` / `<Key>value</Key>` assignment whose key
+/// ends with `key` (the last also as Go escapes it inside JSON strings,
+/// `\u003cKey\u003evalue\u003c/Key\u003e`; the JSON and XML forms also with HTML's entities, as
+/// a page embeds them: `{&quot;key&quot;:&quot;value&quot;}` in an attribute, a Python `repr`
+/// as `{&#x27;key&#x27;: &#x27;value&#x27;}` (any `quote_entity!`), and
+/// `&lt;Key&gt;value&lt;/Key&gt;` in text), its value repeated `$reps` times (`3,4096`), each
+/// form's value closed by `$dq`, `$sq`, `$delim`, `$xml`, `$esc_xml` and `$html_xml` in turn;
+/// the entity-quoted value by a quote entity of its own kind, or by what `$html_q` adds (more
+/// alternatives, each starting with `|`; none for the bounded regex). The regex starts `back`
+/// bytes before the anchor (at the key's first letter).
+macro_rules! assignment {
+    ($key:literal, $reps:expr, $dq:literal, $sq:literal, $delim:literal, $xml:literal, $esc_xml:literal, $html_q:expr, $html_xml:literal) => {
+        concat!(
+            plain_forms!($key, $reps, $dq, $sq, $delim, $xml),
             // XML inside a JSON string as Go writes it by default: `\u003cKey\u003evalue\u003c/`.
             r#"|\\u003[eE]([^<\\\r\n]{"#,
             $reps,
@@ -84,7 +97,7 @@ macro_rules! assignment {
             // (`&quot;it&#39;s&quot;` in JSON, `&#x27;say &quot;hi&quot;&#x27;` in a repr).
             "|",
             quote_entity!(),
-            r#"[ \t]{0,4}(?:=>|:|=)[ \t]{0,4}(?:"#,
+            r#"[ \t]{0,4}(?:=>?|:)[ \t]{0,4}(?:"#,
             dq_entity!(),
             "((?:",
             entity_value_unit!(),
@@ -130,8 +143,8 @@ macro_rules! keyword {
             pack: "keywords",
             anchors: $anchors,
             back: 1,
-            verify: Verify::Keyword(
-                assignment!(
+            verify: Verify::Keyword {
+                bounded: assignment!(
                     $key,
                     concat!($min, ",4096"),
                     r#"""#,
@@ -142,7 +155,7 @@ macro_rules! keyword {
                     "",
                     "&lt;/"
                 ),
-                assignment!(
+                long: assignment!(
                     $key,
                     "1,",
                     r#"(?:"|\\?$)"#,
@@ -154,7 +167,18 @@ macro_rules! keyword {
                     "|(?:&(?:q(?:u(?:o(?:t)?)?)?|a(?:p(?:o(?:s)?)?|m(?:p)?)?|l(?:t)?|g(?:t)?|#(?:3[4-9]?|4(?:3)?|6[02]?|[xX](?:2[27]?)?)?)?)?$",
                     "(?:&lt;/|(?:&(?:l(?:t;?)?|a(?:m(?:p)?)?|g(?:t)?|#(?:3(?:8)?|4(?:3)?|6(?:2)?)?)?)?$)"
                 ),
-            ),
+                plain: Some(concat!(
+                    plain_forms!(
+                        $key,
+                        concat!($min, ",4096"),
+                        r#"""#,
+                        "'",
+                        r#"(?:[\s"'<>&,;{}\[\]\\]|$)"#,
+                        "</"
+                    ),
+                    ")"
+                )),
+            },
             keep: 0,
             check: $check,
             standalone: true,

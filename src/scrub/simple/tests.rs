@@ -22,7 +22,7 @@ fn simple_rules() -> &'static [Case] {
         DEFAULT_RULES
             .iter()
             .filter_map(|r| {
-                let (Verify::Regex(re) | Verify::Keyword(re, _)) = r.verify else {
+                let (Verify::Regex(re) | Verify::Keyword { bounded: re, .. }) = r.verify else {
                     return None;
                 };
                 let hir = syntax::parse_with(re, &config()).unwrap();
@@ -338,7 +338,10 @@ fn rules_with_long_forms() -> Vec<(Simple, meta::Regex, Vec<&'static str>)> {
     DEFAULT_RULES
         .iter()
         .filter_map(|r| {
-            let Verify::Keyword(re, long) = r.verify else {
+            let Verify::Keyword {
+                bounded: re, long, ..
+            } = r.verify
+            else {
                 return None;
             };
             let simple = Simple::new(&syntax::parse_with(re, &config()).unwrap())?;

@@ -125,7 +125,7 @@ fn long_keyword_values_are_redacted_whole() {
 fn long_value_rules_bound_their_values_at_keyword_value_max() {
     let mut rules = Vec::new();
     for r in super::rules::DEFAULT_RULES {
-        if let super::rules::Verify::Keyword(bounded, _) = r.verify {
+        if let super::rules::Verify::Keyword { bounded, .. } = r.verify {
             let bounds: Vec<usize> = bounded
                 .split(',')
                 .skip(1)

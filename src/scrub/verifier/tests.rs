@@ -1,0 +1,182 @@
+//! Verifiers: every regex rule settles early within its cache budget, bounds are relaxed only
+//! where that is exact, and a keyword rule's one-pass plain forms find what its full regex finds.
+
+use proptest::prelude::*;
+use regex_automata::{Anchored, Input};
+
+use super::{
+    compile_regex, hybrid, relax_bounds, syntax_config, thompson, Caches, RegexVerifier, Verifier,
+    LAZY_CACHE,
+};
+use crate::scrub::rules::{Verify, DEFAULT_RULES};
+
+/// Without its lazy DFA a regex rule would still be right, but every candidate would wait
+/// for its whole window again: each regex-decided default rule has one.
+#[test]
+fn every_regex_rule_settles_early_within_the_cache_budget() {
+    let mut regex_rules = 0;
+    for r in DEFAULT_RULES {
+        let (Verify::Regex(re) | Verify::Keyword { bounded: re, .. }) = r.verify else {
+            continue;
+        };
+        if let (Verifier::Regex(rv), _) = compile_regex(re).unwrap() {
+            regex_rules += 1;
+            assert!(rv.lazy.is_some(), "{}", r.kind);
+            // The meta regex builds its lazy DFAs only when they fit the budget (or it
+            // falls back to slower engines): they do, forward and reverse.
+            for reverse in [false, true] {
+                let fits = hybrid::dfa::Builder::new()
+                    .configure(hybrid::dfa::Config::new().cache_capacity(LAZY_CACHE))
+                    .syntax(syntax_config())
+                    .thompson(thompson::Config::new().utf8(false).reverse(reverse))
+                    .build(&relax_bounds(re));
+                assert!(fits.is_ok(), "{} (reverse {reverse})", r.kind);
+            }
+        }
+    }
+    assert!(regex_rules >= 10, "{regex_rules}");
+}
+
+#[test]
+fn relaxed_bounds_only_touch_large_counted_repetitions() {
+    assert_eq!(
+        super::relax_bounds(r"a{8,4096}b{2,8}c\{1,100}[,]{3,64}"),
+        r"a{8,}b{2,8}c\{1,100}[,]{3,}"
+    );
+}
+
+/// A keyword rule's verifier with and without its one-pass plain forms.
+fn keyword_verifiers() -> Vec<(&'static str, RegexVerifier, RegexVerifier, usize)> {
+    DEFAULT_RULES
+        .iter()
+        .filter_map(|r| {
+            let Verify::Keyword {
+                bounded,
+                plain: Some(plain),
+                ..
+            } = r.verify
+            else {
+                return None;
+            };
+            let (Verifier::Regex(mut with), max) = compile_regex(bounded).unwrap() else {
+                panic!(
+                    "{}: a keyword rule's bounded regex is no direct matcher",
+                    r.kind
+                );
+            };
+            with.capture_plain_forms_with(plain)
+                .unwrap_or_else(|e| panic!("{}: {e}", r.kind));
+            let (Verifier::Regex(without), _) = compile_regex(bounded).unwrap() else {
+                unreachable!()
+            };
+            Some((r.kind, with, without, max))
+        })
+        .collect()
+}
+
+/// The secret `find` reports at the start of `hay`, with a fresh cache.
+fn secret(v: &RegexVerifier, hay: &[u8], max: usize) -> Option<std::ops::Range<usize>> {
+    let mut caches = Caches::default();
+    v.find(hay, 0..hay.len().min(max), caches.get(0, v))
+}
+
+/// Each form of assignment, and which of them the plain forms take (the rest fall back to the
+/// full capture search).
+#[test]
+fn plain_forms_take_the_common_assignments_and_find_their_values() {
+    let value = "Zx81Kq0PLm3N7vBt2YwR";
+    let forms = [
+        (format!(r#"password": "{value}","#), true),
+        (format!(r#"PASSWORD='{value}'"#), true),
+        (format!("passwd => {value};"), true),
+        (format!("passphrase={value}"), true),
+        (format!("password>{value}</password>"), true),
+        (format!(r"password\u003e{value}\u003c/password"), false),
+        (format!("password&quot;: &quot;{value}&quot;"), false),
+        (format!("password&#x27;: &#x27;{value}&#x27;"), false),
+        (format!("password&gt;{value}&lt;/password"), false),
+    ];
+    let all = keyword_verifiers();
+    assert_eq!(all.len(), 4, "every keyword rule has plain forms");
+    let (_, with, without, max) = all.iter().find(|(k, ..)| *k == "password").unwrap();
+    for (hay, plain) in &forms {
+        let hay = hay.as_bytes();
+        let got = secret(with, hay, *max)
+            .unwrap_or_else(|| panic!("no value in {}", String::from_utf8_lossy(hay)));
+        assert_eq!(
+            &hay[got.clone()],
+            value.as_bytes(),
+            "{}",
+            String::from_utf8_lossy(hay)
+        );
+        assert_eq!(Some(got), secret(without, hay, *max));
+        let plain_dfa = with.plain.as_deref().unwrap();
+        let mut cache = plain_dfa.create_cache();
+        let mut caps = plain_dfa.create_captures();
+        let input = Input::new(hay).anchored(Anchored::Yes);
+        plain_dfa.try_search(&mut cache, &input, &mut caps).unwrap();
+        assert_eq!(caps.is_match(), *plain, "{}", String::from_utf8_lossy(hay));
+    }
+}
+
+/// Pieces of assignment syntax: quotes, escapes, separators, XML, entities, terminators.
+const SYNTAX: &[&str] = &[
+    "\"", "'", "\\\"", "\\'", "\\", " ", "\t", "=", ":", "=>", ">", "</", "<", "\\u003e",
+    "\\u003c/", "&quot;", "&#34;", "&#x27;", "&apos;", "&amp;", "&gt;", "&lt;/", "\n", ",", ";",
+    "}", "\\n", "\\/", "&",
+];
+
+fn syntax() -> impl Strategy<Value = String> {
+    proptest::sample::select(SYNTAX).prop_map(String::from)
+}
+
+/// Value bytes, and now and then a piece of syntax inside the value.
+fn value() -> impl Strategy<Value = String> {
+    proptest::collection::vec(
+        proptest::prop_oneof![4 => "[A-Za-z0-9+/_.-]{1,8}", 1 => syntax()],
+        0..6,
+    )
+    .prop_map(|v| v.concat())
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+
+    /// A key, then an assignment put together from pieces of every syntax (most of them
+    /// well-formed, many not): with the plain forms or without, every keyword rule finds the
+    /// same value or none.
+    #[test]
+    fn plain_forms_find_what_the_full_regex_finds(
+        key in proptest::sample::select(vec![
+            "password", "PassWord", "passwd", "passphrase", "secret", "secret_key", "secretKey",
+            "SECRET_ACCESS_KEY", "secretaccess_key", "api_key", "api-key", "APIKEY", "token",
+            "Token",
+        ]),
+        quote in proptest::sample::select(vec!["", "\"", "'", "\\\"", "&quot;", "&#x27;"]),
+        blank in proptest::sample::select(vec!["", " ", "  ", "\t", "     "]),
+        separator in proptest::sample::select(vec!["", "=", ":", "=>", "=>>", "::", ">", "\\u003e", "&gt;"]),
+        blank2 in proptest::sample::select(vec!["", " ", "\t"]),
+        open in proptest::sample::select(vec!["", "\"", "'", "\\\"", "&quot;", "&#34;", "&#x27;", "&apos;"]),
+        value in value(),
+        close in proptest::sample::select(vec![
+            "", "\"", "'", "\\\"", "</", "\\u003c/", "&quot;", "&#x27;", "&lt;/", " ", ",", "}", "\n", "&",
+        ]),
+        tail in proptest::collection::vec(syntax(), 0..3),
+    ) {
+        let hay = format!("{key}{quote}{blank}{separator}{blank2}{open}{value}{close}{}", tail.concat());
+        for (kind, with, without, max) in keyword_verifiers_cached() {
+            proptest::prop_assert_eq!(
+                secret(with, hay.as_bytes(), *max),
+                secret(without, hay.as_bytes(), *max),
+                "{} on {:?}", kind, hay
+            );
+        }
+    }
+}
+
+/// [`keyword_verifiers`], built once for the property test's thousands of cases.
+fn keyword_verifiers_cached() -> &'static [(&'static str, RegexVerifier, RegexVerifier, usize)] {
+    static ALL: std::sync::OnceLock<Vec<(&'static str, RegexVerifier, RegexVerifier, usize)>> =
+        std::sync::OnceLock::new();
+    ALL.get_or_init(keyword_verifiers)
+}
