@@ -91,6 +91,9 @@ pub fn assignment_value(hay: &[u8], start: usize, eof: bool) -> Result<Option<us
     };
     if matches!(at(i)?, Some(b'"' | b'\'')) {
         i += 1;
+    } else if at(i)? == Some(b'\\') && at(i + 1)? == Some(b'"') {
+        // JSON inside a JSON string: `\"key\": \"value\"`.
+        i += 2;
     }
     Ok(Some(i))
 }

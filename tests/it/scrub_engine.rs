@@ -166,6 +166,7 @@ fn positives() -> Vec<(&'static str, String, String)> {
         s("api_key", "X_API_KEY=Q7vL4nR8sT1wY6zB\n".into(), "Q7vL4nR8sT1wY6zB"),
         s("api_key", r#"apiKey: 'Q7vL4nR8sT1wY6zB'"#.into(), "Q7vL4nR8sT1wY6zB"),
         s("token", r#"{"access_token":"Q7vL4nR8sT1wY6zB3cF5"}"#.into(), "Q7vL4nR8sT1wY6zB3cF5"),
+        s("password", r#"{"message":"{\"user\":\"ann\",\"password\": \"Tr0ub4dor-3\"}"}"#.into(), "Tr0ub4dor-3"),
     ]
 }
 
@@ -208,6 +209,7 @@ fn negatives() -> Vec<String> {
         "https://github.com/rust-lang/rust/commit/9fceb02d0ae598e95dc970b74767f19372d61af8",
         "ghp_Zx81Kq0PLm3N7vBt2YwR5sAe9uJc4Hxxxxxx",
         "npm_Zx81Kq0PLm3N7vBt2YwR5sAe9uJc4H000000",
+        r#"{"message":"{\"password\": \"changeme\", \"token\": \"${TOKEN}\", \"passwordless\": true}"}"#,
     ]
     .iter()
     .map(|s| s.to_string())

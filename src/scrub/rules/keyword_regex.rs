@@ -79,14 +79,22 @@ macro_rules! plain_forms {
 /// a page embeds them: `{&quot;key&quot;:&quot;value&quot;}` in an attribute, a Python `repr`
 /// as `{&#x27;key&#x27;: &#x27;value&#x27;}` (any `quote_entity!`), and
 /// `&lt;Key&gt;value&lt;/Key&gt;` in text), its value repeated `$reps` times (`3,4096`), each
-/// form's value closed by `$dq`, `$sq`, `$delim`, `$xml`, `$esc_xml` and `$html_xml` in turn;
+/// form's value closed by `$dq`, `$sq`, `$delim`, `$esc_dq`, `$xml`, `$esc_xml` and `$html_xml`;
 /// the entity-quoted value by a quote entity of its own kind, or by what `$html_q` adds (more
 /// alternatives, each starting with `|`; none for the bounded regex). The regex starts `back`
 /// bytes before the anchor (at the key's first letter).
 macro_rules! assignment {
-    ($key:literal, $reps:expr, $dq:literal, $sq:literal, $delim:literal, $xml:literal, $esc_xml:literal, $html_q:expr, $html_xml:literal) => {
+    ($key:literal, $reps:expr, $dq:literal, $sq:literal, $delim:literal, $esc_dq:literal, $xml:literal, $esc_xml:literal, $html_q:expr, $html_xml:literal) => {
         concat!(
             plain_forms!($key, $reps, $dq, $sq, $delim, $xml),
+            // JSON inside a JSON string (a log line's message, a payload passed as a string):
+            // `{\"key\": \"value\"}`. A unit of the value is a byte, an escape other than of a
+            // quote or a backslash (`\n`, `\/`), or an escape of the inner string (`\\` and
+            // then a byte or an escape: `\\\"` is a quote inside the value).
+            r#"|(?:\\?["'])?[ \t]{0,4}(?:=>?|:)[ \t]{0,4}\\"((?:[^"\\\r\n]|\\[^"\\\r\n]|\\\\(?:[^"\\\r\n]|\\[^\r\n])){"#,
+            $reps,
+            "})",
+            $esc_dq,
             // XML inside a JSON string as Go writes it by default: `\u003cKey\u003evalue\u003c/`.
             r#"|\\u003[eE]([^<\\\r\n]{"#,
             $reps,
@@ -150,6 +158,7 @@ macro_rules! keyword {
                     r#"""#,
                     "'",
                     r#"(?:[\s"'<>&,;{}\[\]\\]|$)"#,
+                    r#"\\""#,
                     "</",
                     r"\\u003[cC]/",
                     "",
@@ -161,6 +170,7 @@ macro_rules! keyword {
                     r#"(?:"|\\?$)"#,
                     "(?:'|$)",
                     r#"(?:[\s"'<>&,;{}\[\]\\]|$)"#,
+                    r#"(?:\\"|\\{0,3}$)"#,
                     "(?:</|<?$)",
                     r"(?:\\u003[cC]/|(?:\\(?:u(?:0(?:0(?:3[cC]?)?)?)?)?)?$)",
                     // Or the bytes end inside a quote or a value entity.

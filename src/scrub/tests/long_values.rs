@@ -185,3 +185,45 @@ fn keyword_values_past_the_cap_fail_closed() {
         assert_eq!(counts.total(), 0);
     }
 }
+
+/// JSON inside a JSON string (a log line's message, a queued job's payload, an API that returns
+/// a document as a string): the value's quotes are escaped too, `{\"password\": \"…\"}`, and
+/// the value may hold escapes of its own (`\\\"` is an escaped quote inside it). Redacted whole,
+/// in every chunking.
+#[test]
+fn keyword_values_in_json_inside_a_json_string_are_redacted() {
+    let p = ScrubPolicy::default();
+    let set = live(&[]);
+    for (value, body) in [
+        (
+            "hunter2-Tr0ub4dor",
+            r#"{"log":"{\"user\":\"ann\",\"password\": \"hunter2-Tr0ub4dor\",\"n\":1}"}"#,
+        ),
+        (
+            r#"q\\\"uo\\\\te\/d"#,
+            r#"{"log":"{\"password\":\"q\\\"uo\\\\te\/d\"}"}"#,
+        ),
+        (
+            "Zx81Kq0PLm3N7vBt2YwR",
+            r#"["{\"api_key\": \"Zx81Kq0PLm3N7vBt2YwR\"}"]"#,
+        ),
+    ] {
+        let want = body.replacen(value, "[REDACTED:", 1);
+        let (out, counts) = run(&p, &set, &[body.as_bytes()]);
+        let out = String::from_utf8(out).unwrap();
+        assert!(
+            out.starts_with(&want[..want.find("[REDACTED:").unwrap() + 10]),
+            "{out}"
+        );
+        assert!(!out.contains(value), "{out}");
+        assert_eq!(counts.total(), 1, "{out}");
+        for cut in 0..body.len() {
+            let (split, _) = run(
+                &p,
+                &set,
+                &[&body.as_bytes()[..cut], &body.as_bytes()[cut..]],
+            );
+            assert_eq!(String::from_utf8(split).unwrap(), out, "cut at {cut}");
+        }
+    }
+}
