@@ -155,8 +155,9 @@ impl RegexVerifier {
     ///
     /// Exact, not a guess: `plain` is the regex's alternation cut after its first forms, with
     /// the same key, so its matches are the regex's own where the match is one of those forms;
-    /// and a form is told by the bytes right after the key, so no earlier form matches where a
-    /// later one does. A property test checks both find the same value.
+    /// and a form is told by its opening bytes after the key (and separator: a quote, an escaped
+    /// quote, `>`, an entity), so no earlier form matches where a later one does. A property
+    /// test checks both find the same value.
     pub fn capture_plain_forms_with(&mut self, plain: &str) -> Result<(), String> {
         let dfa = onepass::Builder::new()
             .syntax(syntax_config())
