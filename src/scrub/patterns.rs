@@ -171,8 +171,14 @@ impl PatternSet {
                         rv.capture_plain_forms_with(plain)
                             .map_err(|e| format!("rule {}: {e}", def.kind))?;
                     }
-                    let long = RegexVerifier::unbounded(long)
+                    let mut long = RegexVerifier::unbounded(long)
                         .map_err(|e| format!("rule {}: {e}", def.kind))?;
+                    if let Some(plain) = plain {
+                        // The same plain forms decide complete long values (the long regex's
+                        // other ends are where the bytes end).
+                        long.capture_plain_forms_with(plain)
+                            .map_err(|e| format!("rule {}: {e}", def.kind))?;
+                    }
                     (verifier, max + 1, Some(long))
                 }
                 Verify::PemPrivateKey => (Verifier::Pem, HARD_CAP, None),
@@ -454,19 +460,23 @@ impl PatternSet {
         // The search ends at the cap: there `$` matches a value that goes on.
         let cap = hay.len().min(start + HARD_CAP);
         let cache = caches.get(self.rules.len() + idx as usize, long);
-        match long.find_with_end(&hay[..cap], start..cap, cache) {
-            None => Verdict::NoMatch,
-            // Ended by its own terminator, or by the end of the input. Not longer than the
-            // bounded regex takes: a value it turned down for its length (too short).
-            Some((span, end)) if end < cap || (eof && cap == hay.len()) => {
-                if span.len() > KEYWORD_VALUE_MAX {
-                    self.accept(rule, idx, hay, start, span, check)
-                } else {
-                    Verdict::NoMatch
-                }
+        let Some(m) = long.find_match(&hay[..cap], start..cap, cache) else {
+            return Verdict::NoMatch;
+        };
+        if !(m.end() < cap || (eof && cap == hay.len())) {
+            return if cap == start + HARD_CAP {
+                Verdict::Overflow
+            } else {
+                Verdict::NeedMore
+            };
+        }
+        // Ended by its own terminator, or by the end of the input. Not longer than the bounded
+        // regex takes: a value it turned down for its length (too short).
+        match long.secret_of_match(&hay[..cap], start..cap, m, cache) {
+            Some(span) if span.len() > KEYWORD_VALUE_MAX => {
+                self.accept(rule, idx, hay, start, span, check)
             }
-            Some(_) if cap == start + HARD_CAP => Verdict::Overflow,
-            Some(_) => Verdict::NeedMore,
+            _ => Verdict::NoMatch,
         }
     }
 

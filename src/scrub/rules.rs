@@ -27,7 +27,8 @@ pub enum Verify {
         /// `bounded`'s first alternatives alone (the quoted, bare and XML forms), written so
         /// that a one-pass DFA can run it: where it matches, it finds the value in one scan of
         /// the match, where a general capture search over a keyword regex's hundreds of states
-        /// spent ~300 instructions per byte of the value (see `RegexVerifier::find`).
+        /// spent ~300 instructions per byte of the value (see
+        /// `RegexVerifier::capture_plain_forms_with`). `long`'s complete values too.
         plain: Option<&'static str>,
     },
     /// A PEM/OpenSSH/PGP private key block: from `-----BEGIN` to its `-----END` line.

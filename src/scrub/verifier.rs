@@ -12,7 +12,7 @@ use regex_automata::meta;
 use regex_automata::nfa::thompson;
 use regex_automata::util::captures::Captures;
 use regex_automata::util::{start, syntax};
-use regex_automata::{Anchored, Input};
+use regex_automata::{Anchored, Input, Match};
 use regex_syntax::hir::{Hir, HirKind, Look};
 
 use super::patterns::HARD_CAP;
@@ -53,19 +53,9 @@ impl RegexVerifier {
         cache: &mut RuleCache,
     ) -> Option<Range<usize>> {
         let input = Input::new(hay).span(span).anchored(Anchored::Yes);
-        if let (Some(plain), Some((cache_p, caps_p))) = (&self.plain, cache.plain.as_mut()) {
-            // The lazy DFA finds the match; the one-pass scan of it finds the value, when the
-            // match is one of the plain forms (it then ends where the match does).
+        if self.plain.is_some() {
             let m = self.re.search_with(&mut cache.cache, &input)?;
-            let input = input.span(m.start()..m.end());
-            if plain.try_search(cache_p, &input, caps_p).is_ok()
-                && caps_p.get_match().is_some_and(|p| p.end() == m.end())
-            {
-                return secret_of(caps_p);
-            }
-            self.re
-                .search_captures_with(&mut cache.cache, &input, &mut cache.caps);
-            return secret_of(&cache.caps);
+            return self.secret_in(input, m, cache);
         }
         if let Some(shape) = self.shape {
             // A lazy DFA finds the match; the secret is its bounds less the fixed lead and the
@@ -156,8 +146,12 @@ impl RegexVerifier {
     /// Exact, not a guess: `plain` is the regex's alternation cut after its first forms, with
     /// the same key, so its matches are the regex's own where the match is one of those forms;
     /// and a form is told by its opening bytes after the key (and separator: a quote, an escaped
-    /// quote, `>`, an entity), so no earlier form matches where a later one does. A property
-    /// test checks both find the same value.
+    /// quote, `>`, an entity), so no earlier form matches where a later one does. The rule's
+    /// unbounded regex (values past the bounded one's window, which a PikeVM searched at ~1,700
+    /// instructions a byte) takes the same plain forms: its forms end as theirs do, and its
+    /// quoted and XML values may also end where the bytes end, which `plain` does not take (the
+    /// general search decides those). A property test checks that each finds the same value
+    /// with `plain` as without.
     pub fn capture_plain_forms_with(&mut self, plain: &str) -> Result<(), String> {
         let dfa = onepass::Builder::new()
             .syntax(syntax_config())
@@ -168,20 +162,47 @@ impl RegexVerifier {
         Ok(())
     }
 
-    /// [`RegexVerifier::find`] for a regex without a shape, with where the whole match ends
-    /// (past the secret by its terminator, if any).
-    pub fn find_with_end(
+    /// The whole match of a regex without a shape, anchored at `span.start` (past the secret by
+    /// its terminator, if any): where it ends tells whether its secret is wanted yet (a value
+    /// still running at the end of the bytes so far is not), so that the capture search runs
+    /// once, when the verdict is known, rather than over the value so far at every chunk.
+    pub fn find_match(
         &self,
         hay: &[u8],
         span: Range<usize>,
         cache: &mut RuleCache,
-    ) -> Option<(Range<usize>, usize)> {
+    ) -> Option<Match> {
         let input = Input::new(hay).span(span).anchored(Anchored::Yes);
-        let m = self.re.search_with(&mut cache.cache, &input)?;
+        self.re.search_with(&mut cache.cache, &input)
+    }
+
+    /// The secret of `m`, which [`RegexVerifier::find_match`] found in the same `hay` and `span`.
+    pub fn secret_of_match(
+        &self,
+        hay: &[u8],
+        span: Range<usize>,
+        m: Match,
+        cache: &mut RuleCache,
+    ) -> Option<Range<usize>> {
+        let input = Input::new(hay).span(span).anchored(Anchored::Yes);
+        self.secret_in(input, m, cache)
+    }
+
+    /// The secret of `m`, a match the lazy DFA found: by one one-pass scan of it where it is one
+    /// of a keyword rule's plain forms (it then ends where `m` does), else by the general
+    /// capture search over it.
+    fn secret_in(&self, input: Input<'_>, m: Match, cache: &mut RuleCache) -> Option<Range<usize>> {
         let input = input.span(m.start()..m.end());
+        if let (Some(plain), Some((cache_p, caps_p))) = (&self.plain, cache.plain.as_mut()) {
+            if plain.try_search(cache_p, &input, caps_p).is_ok()
+                && caps_p.get_match().is_some_and(|p| p.end() == m.end())
+            {
+                return secret_of(caps_p);
+            }
+        }
         self.re
             .search_captures_with(&mut cache.cache, &input, &mut cache.caps);
-        Some((secret_of(&cache.caps)?, m.end()))
+        secret_of(&cache.caps)
     }
 }
 

@@ -74,6 +74,35 @@ fn keyword_verifiers() -> Vec<(&'static str, RegexVerifier, RegexVerifier, usize
         .collect()
 }
 
+/// A keyword rule's unbounded regex with and without the plain forms.
+fn long_verifiers() -> Vec<(&'static str, RegexVerifier, RegexVerifier)> {
+    DEFAULT_RULES
+        .iter()
+        .filter_map(|r| {
+            let Verify::Keyword {
+                long,
+                plain: Some(plain),
+                ..
+            } = r.verify
+            else {
+                return None;
+            };
+            let mut with = RegexVerifier::unbounded(long).unwrap();
+            with.capture_plain_forms_with(plain)
+                .unwrap_or_else(|e| panic!("{}: {e}", r.kind));
+            Some((r.kind, with, RegexVerifier::unbounded(long).unwrap()))
+        })
+        .collect()
+}
+
+/// The match over all of `hay` and its secret, with a fresh cache.
+fn secret_and_end(v: &RegexVerifier, hay: &[u8]) -> Option<(std::ops::Range<usize>, usize)> {
+    let mut caches = Caches::default();
+    let cache = caches.get(0, v);
+    let m = v.find_match(hay, 0..hay.len(), cache)?;
+    Some((v.secret_of_match(hay, 0..hay.len(), m, cache)?, m.end()))
+}
+
 /// The secret `find` reports at the start of `hay`, with a fresh cache.
 fn secret(v: &RegexVerifier, hay: &[u8], max: usize) -> Option<std::ops::Range<usize>> {
     let mut caches = Caches::default();
@@ -162,6 +191,7 @@ proptest::proptest! {
             "", "\"", "'", "\\\"", "</", "\\u003c/", "&quot;", "&#x27;", "&lt;/", " ", ",", "}", "\n", "&",
         ]),
         tail in proptest::collection::vec(syntax(), 0..3),
+        cut in 0usize..6,
     ) {
         let hay = format!("{key}{quote}{blank}{separator}{blank2}{open}{value}{close}{}", tail.concat());
         for (kind, with, without, max) in keyword_verifiers_cached() {
@@ -169,6 +199,15 @@ proptest::proptest! {
                 secret(with, hay.as_bytes(), *max),
                 secret(without, hay.as_bytes(), *max),
                 "{} on {:?}", kind, hay
+            );
+        }
+        // The long regexes, also where the bytes end early (their other ends).
+        let cut = &hay.as_bytes()[..hay.len() - cut.min(hay.len())];
+        for (kind, with, without) in long_verifiers_cached() {
+            proptest::prop_assert_eq!(
+                secret_and_end(with, cut),
+                secret_and_end(without, cut),
+                "{} (long) on {:?}", kind, String::from_utf8_lossy(cut)
             );
         }
     }
@@ -179,4 +218,11 @@ fn keyword_verifiers_cached() -> &'static [(&'static str, RegexVerifier, RegexVe
     static ALL: std::sync::OnceLock<Vec<(&'static str, RegexVerifier, RegexVerifier, usize)>> =
         std::sync::OnceLock::new();
     ALL.get_or_init(keyword_verifiers)
+}
+
+/// [`long_verifiers`], built once.
+fn long_verifiers_cached() -> &'static [(&'static str, RegexVerifier, RegexVerifier)] {
+    static ALL: std::sync::OnceLock<Vec<(&'static str, RegexVerifier, RegexVerifier)>> =
+        std::sync::OnceLock::new();
+    ALL.get_or_init(long_verifiers)
 }
