@@ -45,54 +45,58 @@ fn relaxed_bounds_only_touch_large_counted_repetitions() {
     );
 }
 
-/// A keyword rule's verifier with and without its one-pass plain forms.
-fn keyword_verifiers() -> Vec<(&'static str, RegexVerifier, RegexVerifier, usize)> {
-    DEFAULT_RULES
-        .iter()
-        .filter_map(|r| {
-            let Verify::Keyword {
-                bounded,
-                plain: Some(plain),
-                ..
-            } = r.verify
-            else {
-                return None;
-            };
-            let (Verifier::Regex(mut with), max) = compile_regex(bounded).unwrap() else {
-                panic!(
-                    "{}: a keyword rule's bounded regex is no direct matcher",
-                    r.kind
-                );
-            };
-            with.capture_plain_forms_with(plain)
-                .unwrap_or_else(|e| panic!("{}: {e}", r.kind));
-            let (Verifier::Regex(without), _) = compile_regex(bounded).unwrap() else {
-                unreachable!()
-            };
-            Some((r.kind, with, without, max))
-        })
-        .collect()
+/// A keyword rule's bounded and unbounded verifiers, each with and without its one-pass plain
+/// forms.
+struct KeywordVerifiers {
+    kind: &'static str,
+    with: RegexVerifier,
+    without: RegexVerifier,
+    /// The bounded regex's longest match.
+    max: usize,
+    long_with: RegexVerifier,
+    long_without: RegexVerifier,
 }
 
-/// A keyword rule's unbounded regex with and without the plain forms.
-fn long_verifiers() -> Vec<(&'static str, RegexVerifier, RegexVerifier)> {
-    DEFAULT_RULES
-        .iter()
-        .filter_map(|r| {
-            let Verify::Keyword {
-                long,
-                plain: Some(plain),
-                ..
-            } = r.verify
-            else {
-                return None;
-            };
-            let mut with = RegexVerifier::unbounded(long).unwrap();
-            with.capture_plain_forms_with(plain)
-                .unwrap_or_else(|e| panic!("{}: {e}", r.kind));
-            Some((r.kind, with, RegexVerifier::unbounded(long).unwrap()))
-        })
-        .collect()
+/// Every keyword rule's [`KeywordVerifiers`], built once for the property test's thousands of
+/// cases.
+fn keyword_verifiers() -> &'static [KeywordVerifiers] {
+    static ALL: std::sync::OnceLock<Vec<KeywordVerifiers>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        DEFAULT_RULES
+            .iter()
+            .filter_map(|r| {
+                let Verify::Keyword {
+                    bounded,
+                    long,
+                    plain: Some(plain),
+                } = r.verify
+                else {
+                    return None;
+                };
+                let regex = || match compile_regex(bounded).unwrap() {
+                    (Verifier::Regex(rv), max) => (rv, max),
+                    _ => panic!(
+                        "{}: a keyword rule's bounded regex is no direct matcher",
+                        r.kind
+                    ),
+                };
+                let with_plain = |mut rv: RegexVerifier| {
+                    rv.capture_plain_forms_with(plain)
+                        .unwrap_or_else(|e| panic!("{}: {e}", r.kind));
+                    rv
+                };
+                let ((with, max), (without, _)) = (regex(), regex());
+                Some(KeywordVerifiers {
+                    kind: r.kind,
+                    with: with_plain(with),
+                    without,
+                    max,
+                    long_with: with_plain(RegexVerifier::unbounded(long).unwrap()),
+                    long_without: RegexVerifier::unbounded(long).unwrap(),
+                })
+            })
+            .collect()
+    })
 }
 
 /// The match over all of `hay` and its secret, with a fresh cache.
@@ -127,7 +131,9 @@ fn plain_forms_take_the_common_assignments_and_find_their_values() {
     ];
     let all = keyword_verifiers();
     assert_eq!(all.len(), 4, "every keyword rule has plain forms");
-    let (_, with, without, max) = all.iter().find(|(k, ..)| *k == "password").unwrap();
+    let KeywordVerifiers {
+        with, without, max, ..
+    } = all.iter().find(|v| v.kind == "password").unwrap();
     for (hay, plain) in &forms {
         let hay = hay.as_bytes();
         let got = secret(with, hay, *max)
@@ -194,35 +200,19 @@ proptest::proptest! {
         cut in 0usize..6,
     ) {
         let hay = format!("{key}{quote}{blank}{separator}{blank2}{open}{value}{close}{}", tail.concat());
-        for (kind, with, without, max) in keyword_verifiers_cached() {
-            proptest::prop_assert_eq!(
-                secret(with, hay.as_bytes(), *max),
-                secret(without, hay.as_bytes(), *max),
-                "{} on {:?}", kind, hay
-            );
-        }
-        // The long regexes, also where the bytes end early (their other ends).
+        // The long regexes also where the bytes end early (their other ends).
         let cut = &hay.as_bytes()[..hay.len() - cut.min(hay.len())];
-        for (kind, with, without) in long_verifiers_cached() {
+        for v in keyword_verifiers() {
             proptest::prop_assert_eq!(
-                secret_and_end(with, cut),
-                secret_and_end(without, cut),
-                "{} (long) on {:?}", kind, String::from_utf8_lossy(cut)
+                secret(&v.with, hay.as_bytes(), v.max),
+                secret(&v.without, hay.as_bytes(), v.max),
+                "{} on {:?}", v.kind, hay
+            );
+            proptest::prop_assert_eq!(
+                secret_and_end(&v.long_with, cut),
+                secret_and_end(&v.long_without, cut),
+                "{} (long) on {:?}", v.kind, String::from_utf8_lossy(cut)
             );
         }
     }
-}
-
-/// [`keyword_verifiers`], built once for the property test's thousands of cases.
-fn keyword_verifiers_cached() -> &'static [(&'static str, RegexVerifier, RegexVerifier, usize)] {
-    static ALL: std::sync::OnceLock<Vec<(&'static str, RegexVerifier, RegexVerifier, usize)>> =
-        std::sync::OnceLock::new();
-    ALL.get_or_init(keyword_verifiers)
-}
-
-/// [`long_verifiers`], built once.
-fn long_verifiers_cached() -> &'static [(&'static str, RegexVerifier, RegexVerifier)] {
-    static ALL: std::sync::OnceLock<Vec<(&'static str, RegexVerifier, RegexVerifier)>> =
-        std::sync::OnceLock::new();
-    ALL.get_or_init(long_verifiers)
 }
