@@ -21,6 +21,7 @@ mod checks;
 pub mod config;
 mod counts;
 mod headers;
+mod held;
 pub mod live;
 pub mod patterns;
 mod pem;

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use super::assignment::{assignment_value, not_an_assignment};
 use super::checks::{self, Check};
+use super::held::{Held, WALK_AFTER};
 use super::pem::pem;
 use super::prefilter::{Candidates, Prefilter};
 use super::rules::{RuleDef, Verify, KEYWORD_VALUE_MAX};
@@ -312,9 +313,17 @@ impl PatternSet {
     }
 
     /// Verifies the candidate at `at`: the first rule (in pack order) whose anchor is there and
-    /// which matches. `eof` says whether `hay` ends where the input ends.
-    pub fn verify(&self, hay: &[u8], at: usize, eof: bool, caches: &mut Caches) -> Verdict {
-        self.verify_rules(hay, at, eof, caches, true)
+    /// which matches. `eof` says whether `hay` ends where the input ends; `held` is what the
+    /// stream's earlier calls left of a candidate that waited (see `held`).
+    pub fn verify(
+        &self,
+        hay: &[u8],
+        at: usize,
+        eof: bool,
+        caches: &mut Caches,
+        held: &mut Held,
+    ) -> Verdict {
+        self.verify_rules(hay, at, eof, caches, held, true)
     }
 
     fn verify_rules(
@@ -323,6 +332,7 @@ impl PatternSet {
         at: usize,
         eof: bool,
         caches: &mut Caches,
+        held: &mut Held,
         context: bool,
     ) -> Verdict {
         for anchor in &self.by_first[hay[at] as usize] {
@@ -352,7 +362,7 @@ impl PatternSet {
                 match assignment_value(hay, start, eof) {
                     Err(()) => return Verdict::NeedMore,
                     Ok(Some(v)) if v < hay.len() => {
-                        match self.verify_rules(hay, v, eof, caches, false) {
+                        match self.verify_rules(hay, v, eof, caches, held, false) {
                             Verdict::NoMatch | Verdict::Overflow => {}
                             verdict => return verdict,
                         }
@@ -363,13 +373,23 @@ impl PatternSet {
                     Ok(Some(_)) => {}
                 }
             }
-            match self.verify_rule(rule, *idx, hay, start, eof, caches, !defer, anchor.skip) {
+            match self.verify_rule(
+                rule,
+                *idx,
+                hay,
+                start,
+                eof,
+                caches,
+                held,
+                !defer,
+                anchor.skip,
+            ) {
                 Verdict::NoMatch => continue,
                 Verdict::Match {
                     start: s, end: e, ..
                 } if defer => {
                     if tried != Some(s) {
-                        match self.verify_rules(hay, s, eof, caches, false) {
+                        match self.verify_rules(hay, s, eof, caches, held, false) {
                             Verdict::NoMatch | Verdict::Overflow => {}
                             v => return v,
                         }
@@ -394,6 +414,7 @@ impl PatternSet {
         start: usize,
         eof: bool,
         caches: &mut Caches,
+        held: &mut Held,
         check: bool,
         skip: Skip,
     ) -> Verdict {
@@ -411,7 +432,7 @@ impl PatternSet {
                     // takes: a short `Bearer` word in prose is turned down without the long
                     // form's regex (a microsecond per candidate).
                     (Found::Capped, Some(long)) => {
-                        self.long_value(rule, idx, long, hay, start, eof, caches, check)
+                        self.long_value(rule, idx, long, hay, start, eof, caches, held, check)
                     }
                     (Found::No | Found::Capped, _) => Verdict::NoMatch,
                 }
@@ -424,13 +445,24 @@ impl PatternSet {
                 let cache = caches.get(idx as usize, rv);
                 // With the window's last byte the last one so far, `$` would match at the end of
                 // the bytes so far as if it were the input's: one more byte, or a settled walk.
-                if end >= hay.len() && !eof && !rv.settles_within(hay, start, cache) {
+                if end >= hay.len()
+                    && !eof
+                    && !rv.settles_within(hay, start, cache, &mut held.of(start, idx).bounded)
+                {
                     return Verdict::NeedMore;
                 }
-                match (rv.find(hay, start..end.min(hay.len()), cache), &rule.long) {
+                // With a byte past the window, the search sees the same bytes at every call.
+                let found = match held.get(start, idx) {
+                    Some(memo) if memo.bounded_none => None,
+                    _ => rv.find(hay, start..end.min(hay.len()), cache),
+                };
+                match (found, &rule.long) {
                     (Some(span), _) => self.accept(rule, idx, hay, start, span, check),
                     (None, Some(long)) => {
-                        self.long_value(rule, idx, long, hay, start, eof, caches, check)
+                        if end < hay.len() {
+                            held.of(start, idx).bounded_none = true;
+                        }
+                        self.long_value(rule, idx, long, hay, start, eof, caches, held, check)
                     }
                     (None, None) => Verdict::NoMatch,
                 }
@@ -455,20 +487,31 @@ impl PatternSet {
         start: usize,
         eof: bool,
         caches: &mut Caches,
+        held: &mut Held,
         check: bool,
     ) -> Verdict {
         // The search ends at the cap: there `$` matches a value that goes on.
         let cap = hay.len().min(start + HARD_CAP);
         let cache = caches.get(self.rules.len() + idx as usize, long);
+        // The value ran on to the end of the bytes so far at earlier calls. While it still
+        // does, short of the cap, the search below would say so too (its match ends there),
+        // after walking the value from its key again at every chunk.
+        if let Some(memo) = held.get(start, idx).filter(|m| m.long_waits >= WALK_AFTER) {
+            if !eof && cap < start + HARD_CAP && long.runs_to_end(hay, start, cache, &mut memo.long)
+            {
+                return Verdict::NeedMore;
+            }
+        }
         let Some(m) = long.find_match(&hay[..cap], start..cap, cache) else {
             return Verdict::NoMatch;
         };
         if !(m.end() < cap || (eof && cap == hay.len())) {
-            return if cap == start + HARD_CAP {
-                Verdict::Overflow
-            } else {
-                Verdict::NeedMore
-            };
+            if cap == start + HARD_CAP {
+                return Verdict::Overflow;
+            }
+            let memo = held.of(start, idx);
+            memo.long_waits = memo.long_waits.saturating_add(1);
+            return Verdict::NeedMore;
         }
         // Ended by its own terminator, or by the end of the input. Not longer than the bounded
         // regex takes: a value it turned down for its length (too short).

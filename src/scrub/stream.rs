@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 pub use super::counts::Counts;
 use super::counts::Tally;
+use super::held::Held;
 use super::live::LiveSet;
 use super::patterns::{append_short, Caches, Label, PatternSet, Verdict, HARD_CAP, LOOK_BEHIND};
 use super::prefilter::Candidates;
@@ -201,6 +202,8 @@ pub(super) struct State {
     occ: Vec<(usize, usize)>,
     /// The prefilter's next hits in this stream.
     cands: Candidates,
+    /// What verification did for the candidate the pattern stream waits at.
+    held: Held,
     /// Reused by `merge_runs`.
     scratch: Vec<Interval>,
     /// Only original bytes in `[start, end)` are written, and only the redactions that overlap
@@ -419,7 +422,8 @@ impl State {
                 return Ok(resume);
             };
             let abs = self.base + a as u64;
-            match p.verify(&self.buf, a, eof, caches) {
+            self.held.base = self.base;
+            match p.verify(&self.buf, a, eof, caches, &mut self.held) {
                 Verdict::Match {
                     start,
                     end: e,

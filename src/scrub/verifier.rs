@@ -96,41 +96,77 @@ impl RegexVerifier {
     /// of holding the stream back for the 4 KiB its value may take.
     ///
     /// `false` when the walk is still alive at the end of the bytes, or the lazy DFA gives up:
-    /// the caller waits for more bytes, as it would without this check.
-    pub fn settles_within(&self, hay: &[u8], start: usize, cache: &mut RuleCache) -> bool {
-        let Some(dfa) = self.lazy.as_deref() else {
-            return false;
-        };
-        let cache = cache.lazy.get_or_insert_with(|| dfa.create_cache());
-        let config = start::Config::new()
-            .anchored(Anchored::Yes)
-            .look_behind(start.checked_sub(1).map(|i| hay[i]));
-        let Ok(mut sid) = dfa.start_state(cache, &config) else {
-            return false;
-        };
-        for &b in &hay[start..] {
-            match dfa.next_state(cache, sid, b) {
-                Ok(next) if next.is_dead() => return true,
-                Ok(next) if !next.is_quit() => sid = next,
-                _ => return false,
-            }
-        }
-        false
+    /// the caller waits for more bytes, as it would without this check. `held` is where an
+    /// earlier call for the same candidate left the walk alive (then it goes on from there),
+    /// and where this one leaves it.
+    pub fn settles_within(
+        &self,
+        hay: &[u8],
+        start: usize,
+        cache: &mut RuleCache,
+        held: &mut Option<Walked>,
+    ) -> bool {
+        matches!(
+            self.walk_on(hay, start, cache, held),
+            Some((Walk::Dead, ..))
+        )
     }
 
-    /// A regex with no bound on its match (the long keyword values): no simple matcher, no
-    /// one-pass DFA; the caller bounds the bytes it searches.
-    pub fn unbounded(re: &str) -> Result<Self, String> {
+    /// Whether the anchored match at `start` ends where `hay` ends ([`RegexVerifier::find_match`]
+    /// would return one with `end() == hay.len()`), decided by a walk that goes on from `held`
+    /// (see [`RegexVerifier::settles_within`]): for a long value still running, which waits for
+    /// more bytes, without searching it from its start again. The walk is leftmost-first, as the
+    /// search is: every match it passes is dropped for a later one of higher priority, so the
+    /// search's match ends at `hay.len()` exactly when the walk is alive there and its
+    /// end-of-input transition is a match. `false` also when the lazy DFA gives up.
+    pub fn runs_to_end(
+        &self,
+        hay: &[u8],
+        start: usize,
+        cache: &mut RuleCache,
+        held: &mut Option<Walked>,
+    ) -> bool {
+        match self.walk_on(hay, start, cache, held) {
+            Some((Walk::Alive(w), dfa, cache)) => {
+                dfa.next_eoi_state(cache, w.sid).is_ok_and(|s| s.is_match())
+            }
+            _ => false,
+        }
+    }
+
+    /// The lazy DFA walked from `start`, or on from `held`, leaving in `held` where it stopped
+    /// alive; with the DFA and its cache, to look further at the state it stopped in. `None`
+    /// without a lazy DFA.
+    fn walk_on<'c>(
+        &self,
+        hay: &[u8],
+        start: usize,
+        cache: &'c mut RuleCache,
+        held: &mut Option<Walked>,
+    ) -> Option<(Walk, &hybrid::dfa::DFA, &'c mut hybrid::dfa::Cache)> {
+        let dfa = self.lazy.as_deref()?;
+        let cache = cache.lazy.get_or_insert_with(|| dfa.create_cache());
+        let walked = walk(dfa, cache, hay, start, held.take());
+        if let Walk::Alive(w) = walked {
+            *held = Some(w);
+        }
+        Some((walked, dfa, cache))
+    }
+
+    /// A regex with no bound on its match (the long keyword and `Bearer` values): no simple
+    /// matcher, no one-pass DFA; the caller bounds the bytes it searches. Its lazy DFA tells
+    /// whether a value still runs on (see [`RegexVerifier::runs_to_end`]).
+    pub fn unbounded(re_str: &str) -> Result<Self, String> {
         let re = meta::Builder::new()
             .syntax(syntax_config())
             .configure(meta_config())
-            .build(re)
+            .build(re_str)
             .map_err(|e| e.to_string())?;
         Ok(Self {
             re,
             onepass: None,
             shape: None,
-            lazy: None,
+            lazy: lazy_dfa(re_str),
             plain: None,
         })
     }
@@ -308,20 +344,7 @@ pub fn compile_regex(re: &str) -> Result<(Verifier, usize), String> {
         .build(&relaxed)
         .ok()
         .map(Box::new);
-    // Leftmost-first, as the meta regex searches: its dead state is where the search would stop.
-    // Its cache, one per scrubber and rule, is capped well below the 2 MiB default: a candidate
-    // walks a few hundred states at most, and clearing a full cache only costs time.
-    let lazy = hybrid::dfa::Builder::new()
-        .configure(
-            hybrid::dfa::Config::new()
-                .cache_capacity(LAZY_CACHE)
-                .skip_cache_capacity_check(true),
-        )
-        .syntax(syntax_config())
-        .thompson(thompson::Config::new().utf8(false))
-        .build(&relaxed)
-        .ok()
-        .map(Box::new);
+    let lazy = lazy_dfa(&relaxed);
     Ok((
         Verifier::Regex(RegexVerifier {
             re,
@@ -332,6 +355,78 @@ pub fn compile_regex(re: &str) -> Result<(Verifier, usize), String> {
         }),
         max,
     ))
+}
+
+/// `re` as a lazy DFA, leftmost-first as the meta regex searches: its dead state is where the
+/// search would stop. Its cache, one per scrubber and rule, is capped well below the 2 MiB
+/// default: a candidate walks a few hundred states at most, and clearing a full cache only
+/// costs time. `None` where it cannot be built (the walks then report nothing settled).
+fn lazy_dfa(re: &str) -> Option<Box<hybrid::dfa::DFA>> {
+    hybrid::dfa::Builder::new()
+        .configure(
+            hybrid::dfa::Config::new()
+                .cache_capacity(LAZY_CACHE)
+                .skip_cache_capacity_check(true),
+        )
+        .syntax(syntax_config())
+        .thompson(thompson::Config::new().utf8(false))
+        .build(re)
+        .ok()
+        .map(Box::new)
+}
+
+/// A lazy DFA walk from a candidate's start that was alive where the bytes so far ended.
+#[derive(Debug, Clone, Copy)]
+pub struct Walked {
+    /// Bytes walked from the start.
+    len: usize,
+    sid: hybrid::LazyStateID,
+    /// The cache's clear count when `sid` was reached: a state id is valid only until the
+    /// cache is next cleared (a later walk then starts over).
+    clears: usize,
+}
+
+enum Walk {
+    Dead,
+    Alive(Walked),
+    GaveUp,
+}
+
+/// Walks `dfa` anchored at `start` to where it dies or `hay` ends, going on from `from` (an
+/// earlier walk of the same candidate over a prefix of these bytes) while its state is valid.
+fn walk(
+    dfa: &hybrid::dfa::DFA,
+    cache: &mut hybrid::dfa::Cache,
+    hay: &[u8],
+    start: usize,
+    from: Option<Walked>,
+) -> Walk {
+    let resume = from.filter(|w| w.clears == cache.clear_count() && start + w.len <= hay.len());
+    let (mut sid, at) = match resume {
+        Some(w) => (w.sid, start + w.len),
+        None => {
+            let config = start::Config::new()
+                .anchored(Anchored::Yes)
+                .look_behind(start.checked_sub(1).map(|i| hay[i]));
+            match dfa.start_state(cache, &config) {
+                Ok(sid) => (sid, start),
+                Err(_) => return Walk::GaveUp,
+            }
+        }
+    };
+    for &b in &hay[at..] {
+        match dfa.next_state(cache, sid, b) {
+            Ok(next) if next.is_dead() => return Walk::Dead,
+            Ok(next) if !next.is_quit() => sid = next,
+            _ => return Walk::GaveUp,
+        }
+    }
+    // A clear during the walk keeps the current state valid (the lazy DFA carries it over).
+    Walk::Alive(Walked {
+        len: hay.len() - start,
+        sid,
+        clears: cache.clear_count(),
+    })
 }
 
 /// The byte budget of a lazy DFA's cache, per rule and scrubber: the settle check's (see

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 
-use super::{append_short, Caches, Label, PatternSet, Verdict, SHORT};
+use super::{append_short, Caches, Candidates, Held, Label, PatternSet, Verdict, SHORT};
 use crate::scrub::rules::{RuleDef, DEFAULT_RULES};
 
 /// Every length around the block size, from sources shorter and longer than a block, after
@@ -73,7 +73,9 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(96))]
     /// Cut short anywhere after a candidate, the verdict waits (`NeedMore`) or is the one made
     /// with the whole input in view: every verifier (direct walk, regex settled by its lazy
-    /// DFA, PEM, long values) decides only what no later byte can change.
+    /// DFA, PEM, long values) decides only what no later byte can change. With what the calls
+    /// before it left (`Held`, kept across the cuts as a stream keeps it across chunks), each
+    /// verdict is the one a fresh call makes.
     #[test]
     fn verdicts_before_the_window_is_in_view_are_final(
         pieces in proptest::collection::vec(piece(), 1..14),
@@ -83,9 +85,15 @@ proptest! {
         let hay = hay.as_bytes();
         let mut caches = Caches::default();
         for at in 0..hay.len() {
-            let full = set.verify(hay, at, true, &mut caches);
+            let full = set.verify(hay, at, true, &mut caches, &mut Held::default());
+            let mut held = Held::default();
             for cut in at + 1..hay.len() {
-                let early = set.verify(&hay[..cut], at, false, &mut caches);
+                let early = set.verify(&hay[..cut], at, false, &mut caches, &mut held);
+                let fresh = set.verify(&hay[..cut], at, false, &mut caches, &mut Held::default());
+                prop_assert_eq!(
+                    early, fresh,
+                    "held: at {} cut at {} in {:?}", at, cut, String::from_utf8_lossy(hay)
+                );
                 if early != Verdict::NeedMore {
                     prop_assert_eq!(
                         early, full,
@@ -106,13 +114,53 @@ fn a_verdict_at_the_window_edge_waits_for_the_next_byte() {
     let body = format!("{} x", "sk-proj-".repeat(40));
     let hay = body.as_bytes();
     let mut caches = Caches::default();
-    let full = set.verify(hay, 0, true, &mut caches);
+    let full = set.verify(hay, 0, true, &mut caches, &mut Held::default());
     assert_eq!(full, Verdict::NoMatch);
+    let mut held = Held::default();
     for cut in 1..hay.len() {
-        let early = set.verify(&hay[..cut], 0, false, &mut caches);
+        let early = set.verify(&hay[..cut], 0, false, &mut caches, &mut held);
         assert!(
             early == Verdict::NeedMore || early == full,
             "cut at {cut}: {early:?}"
         );
+    }
+}
+
+/// A candidate whose value still runs at the end of the bytes so far is not walked again from
+/// its start when more arrive: the walk goes on where it stopped (and the bounded regex, once
+/// it has found nothing in its whole window, is not searched again), so a value of tens of KiB
+/// arriving a few bytes at a time costs one walk, not one per piece. Bytes never change once
+/// they have arrived; here one that was already walked is changed to a closing quote to show
+/// it is not looked at again: a fresh call ends the value there, the resumed one still waits.
+#[test]
+fn a_waiting_value_is_walked_once_however_it_arrives() {
+    let set = default_set();
+    let mut caches = Caches::default();
+    // Within the bounded regex's window (its settle walk), and far past it (the unbounded
+    // regex's walk; the byte changed is inside the window, which the bounded regex would see).
+    for (n, cuts, changed_at) in [
+        (1000, [300, 600, 900], 890),
+        (40_000, [30_000, 33_000, 36_000], 20_000),
+    ] {
+        let value: String = (0..n)
+            .map(|i| char::from(b"Zx81Kq0PLm3N7vBt2YwR5sAe9uJc4H-_"[i * 7 % 32]))
+            .collect();
+        let body = format!(r#"{{"password": "{value}", "n": 1}}"#);
+        let hay = body.as_bytes();
+        let at = set
+            .next_candidate(hay, 0, 0, &mut Candidates::default())
+            .unwrap();
+        let mut held = Held::default();
+        for cut in cuts {
+            let v = set.verify(&hay[..cut], at, false, &mut caches, &mut held);
+            assert_eq!(v, Verdict::NeedMore, "{n}: cut at {cut}");
+        }
+        let mut changed = hay.to_vec();
+        changed[changed_at] = b'"';
+        let more = &changed[..cuts[2] + 10];
+        let fresh = set.verify(more, at, false, &mut caches, &mut Held::default());
+        assert!(matches!(fresh, Verdict::Match { .. }), "{n}: {fresh:?}");
+        let resumed = set.verify(more, at, false, &mut caches, &mut held);
+        assert_eq!(resumed, Verdict::NeedMore, "{n}");
     }
 }

@@ -216,3 +216,59 @@ proptest::proptest! {
         }
     }
 }
+
+/// Every `Keyword` rule's unbounded regex (the keyword rules' and `Bearer`'s).
+fn long_verifiers() -> &'static [(&'static str, RegexVerifier)] {
+    static ALL: std::sync::OnceLock<Vec<(&'static str, RegexVerifier)>> =
+        std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        DEFAULT_RULES
+            .iter()
+            .filter_map(|r| match r.verify {
+                Verify::Keyword { long, .. } => {
+                    Some((r.kind, RegexVerifier::unbounded(long).unwrap()))
+                }
+                _ => None,
+            })
+            .collect()
+    })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+
+    /// A long value is let wait (`runs_to_end`) exactly where the search would find its match
+    /// ending at the end of the bytes so far, at every length the bytes may have: with a fresh
+    /// walk, and with one that goes on from the last length's, as a stream's does.
+    #[test]
+    fn a_walk_tells_a_running_value_as_the_search_does(
+        key in proptest::sample::select(vec![
+            "password", "passwd", "secret", "api_key", "token", "Bearer", "bearer",
+        ]),
+        quote in proptest::sample::select(vec!["", "\"", "\\\"", "&quot;"]),
+        separator in proptest::sample::select(vec!["", " ", "=", ": ", ">", "&gt;", "\t"]),
+        open in proptest::sample::select(vec!["", "\"", "'", "\\\"", "&quot;", "&#x27;"]),
+        value in value(),
+        close in proptest::sample::select(vec!["", "\"", "'", "\\\"", "</", "&quot;", " ", ",", "\\n"]),
+        tail in proptest::collection::vec(syntax(), 0..3),
+    ) {
+        let hay = format!("{key}{quote}{separator}{open}{value}{close}{}", tail.concat());
+        let hay = hay.as_bytes();
+        for (kind, v) in long_verifiers() {
+            let mut caches = Caches::default();
+            let mut held = None;
+            for len in 1..=hay.len() {
+                let cut = &hay[..len];
+                let search = v
+                    .find_match(cut, 0..len, caches.get(0, v))
+                    .is_some_and(|m| m.end() == len);
+                let fresh = v.runs_to_end(cut, 0, caches.get(1, v), &mut None);
+                let resumed = v.runs_to_end(cut, 0, caches.get(2, v), &mut held);
+                proptest::prop_assert_eq!(
+                    (fresh, resumed), (search, search),
+                    "{} at {} of {:?}", kind, len, String::from_utf8_lossy(hay)
+                );
+            }
+        }
+    }
+}
