@@ -4,6 +4,7 @@
 use proptest::prelude::*;
 
 use super::{append_short, Caches, Candidates, Held, Label, PatternSet, Verdict, SHORT};
+use crate::scrub::held::WALK_AFTER;
 use crate::scrub::rules::{RuleDef, DEFAULT_RULES};
 
 /// Every length around the block size, from sources shorter and longer than a block, after
@@ -139,8 +140,8 @@ fn a_waiting_value_is_walked_once_however_it_arrives() {
     // Within the bounded regex's window (its settle walk), and far past it (the unbounded
     // regex's walk; the byte changed is inside the window, which the bounded regex would see).
     for (n, cuts, changed_at) in [
-        (1000, [300, 600, 900], 890),
-        (40_000, [30_000, 33_000, 36_000], 20_000),
+        (1000, [300, 500, 700, 900], 890),
+        (40_000, [30_000, 32_000, 34_000, 36_000], 20_000),
     ] {
         let value: String = (0..n)
             .map(|i| char::from(b"Zx81Kq0PLm3N7vBt2YwR5sAe9uJc4H-_"[i * 7 % 32]))
@@ -150,6 +151,8 @@ fn a_waiting_value_is_walked_once_however_it_arrives() {
         let at = set
             .next_candidate(hay, 0, 0, &mut Candidates::default())
             .unwrap();
+        // The long value's walk takes over only after that many waits.
+        assert!(cuts.len() > usize::from(WALK_AFTER));
         let mut held = Held::default();
         for cut in cuts {
             let v = set.verify(&hay[..cut], at, false, &mut caches, &mut held);
@@ -157,7 +160,7 @@ fn a_waiting_value_is_walked_once_however_it_arrives() {
         }
         let mut changed = hay.to_vec();
         changed[changed_at] = b'"';
-        let more = &changed[..cuts[2] + 10];
+        let more = &changed[..cuts[3] + 10];
         let fresh = set.verify(more, at, false, &mut caches, &mut Held::default());
         assert!(matches!(fresh, Verdict::Match { .. }), "{n}: {fresh:?}");
         let resumed = set.verify(more, at, false, &mut caches, &mut held);
