@@ -37,6 +37,34 @@ fn every_regex_rule_settles_early_within_the_cache_budget() {
     assert!(regex_rules >= 10, "{regex_rules}");
 }
 
+/// A long value that waits is walked by its unbounded regex's lazy DFA (`runs_to_end`), whose
+/// saved state is dropped whenever the cache is cleared: every unbounded regex has one, and
+/// its cache fits the budget, so the walks do not restart from the key at every chunk.
+#[test]
+fn every_unbounded_regex_walks_within_the_cache_budget() {
+    for (kind, v) in long_verifiers() {
+        assert!(v.lazy.is_some(), "{kind}");
+        let fits = hybrid::dfa::Builder::new()
+            .configure(hybrid::dfa::Config::new().cache_capacity(LAZY_CACHE))
+            .syntax(syntax_config())
+            .thompson(thompson::Config::new().utf8(false))
+            .build(long_regex(kind));
+        assert!(fits.is_ok(), "{kind}");
+    }
+    assert_eq!(long_verifiers().len(), 5);
+}
+
+/// The unbounded regex of the `Keyword` rule `kind`.
+fn long_regex(kind: &str) -> &'static str {
+    DEFAULT_RULES
+        .iter()
+        .find_map(|r| match r.verify {
+            Verify::Keyword { long, .. } if r.kind == kind => Some(long),
+            _ => None,
+        })
+        .unwrap()
+}
+
 #[test]
 fn relaxed_bounds_only_touch_large_counted_repetitions() {
     assert_eq!(
