@@ -165,20 +165,22 @@ impl PatternSet {
                 Verify::Keyword {
                     bounded,
                     long,
-                    plain,
+                    forms,
                 } => {
                     let (mut verifier, max) = compile(bounded)?;
-                    if let (Verifier::Regex(rv), Some(plain)) = (&mut verifier, plain) {
-                        rv.capture_plain_forms_with(plain)
-                            .map_err(|e| format!("rule {}: {e}", def.kind))?;
-                    }
                     let mut long = RegexVerifier::unbounded(long)
                         .map_err(|e| format!("rule {}: {e}", def.kind))?;
-                    if let Some(plain) = plain {
-                        // The same plain forms decide complete long values (the long regex's
-                        // other ends are where the bytes end).
-                        long.capture_plain_forms_with(plain)
-                            .map_err(|e| format!("rule {}: {e}", def.kind))?;
+                    if let Some(forms) = forms {
+                        // The same forms decide complete long values (the long regex's other
+                        // ends are where the bytes end).
+                        let with_forms = |rv: &mut RegexVerifier| {
+                            rv.capture_plain_forms_with(forms.plain)?;
+                            rv.capture_other_forms_with(forms.openers)
+                        };
+                        if let Verifier::Regex(rv) = &mut verifier {
+                            with_forms(rv).map_err(|e| format!("rule {}: {e}", def.kind))?;
+                        }
+                        with_forms(&mut long).map_err(|e| format!("rule {}: {e}", def.kind))?;
                     }
                     (verifier, max + 1, Some(long))
                 }
@@ -445,16 +447,18 @@ impl PatternSet {
                 let cache = caches.get(idx as usize, rv);
                 // With the window's last byte the last one so far, `$` would match at the end of
                 // the bytes so far as if it were the input's: one more byte, or a settled walk.
-                if end >= hay.len()
-                    && !eof
-                    && !rv.settles_within(hay, start, cache, &mut held.of(start, idx).bounded)
-                {
-                    return Verdict::NeedMore;
+                let mut settled = None;
+                if end >= hay.len() && !eof {
+                    settled =
+                        rv.settles_within(hay, start, cache, &mut held.of(start, idx).bounded);
+                    if settled.is_none() {
+                        return Verdict::NeedMore;
+                    }
                 }
                 // With a byte past the window, the search sees the same bytes at every call.
                 let found = match held.get(start, idx) {
                     Some(memo) if memo.bounded_none => None,
-                    _ => rv.find(hay, start..end.min(hay.len()), cache),
+                    _ => rv.find(hay, start..end.min(hay.len()), settled, cache),
                 };
                 match (found, &rule.long) {
                     (Some(span), _) => self.accept(rule, idx, hay, start, span, check),

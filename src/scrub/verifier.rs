@@ -41,27 +41,40 @@ pub struct RegexVerifier {
     /// A keyword rule's first alternatives alone, as a one-pass DFA (see
     /// [`RegexVerifier::capture_plain_forms_with`]).
     plain: Option<Box<onepass::DFA>>,
+    /// A keyword rule's key and the openers of its other forms, as a lazy DFA (see
+    /// [`RegexVerifier::capture_other_forms_with`]).
+    openers: Option<Box<hybrid::dfa::DFA>>,
 }
 
 impl RegexVerifier {
     /// The secret of an anchored match at `span.start` within `span`: the first capture group
-    /// that took part, else the whole match.
+    /// that took part, else the whole match. `settled` is what a settle walk over the span
+    /// found (see [`RegexVerifier::settles_within`]), which the search would find again.
     pub fn find(
         &self,
         hay: &[u8],
         span: Range<usize>,
+        settled: Option<Settled>,
         cache: &mut RuleCache,
     ) -> Option<Range<usize>> {
-        let input = Input::new(hay).span(span).anchored(Anchored::Yes);
+        let input = Input::new(hay).span(span.clone()).anchored(Anchored::Yes);
+        let search = |cache: &mut meta::Cache| match settled {
+            Some(Settled(end)) => {
+                let m = end.map(|end| Match::must(0, span.start..end));
+                debug_assert_eq!(m, self.re.search_with(cache, &input));
+                m
+            }
+            None => self.re.search_with(cache, &input),
+        };
         if self.plain.is_some() {
-            let m = self.re.search_with(&mut cache.cache, &input)?;
+            let m = search(&mut cache.cache)?;
             return self.secret_in(input, m, cache);
         }
         if let Some(shape) = self.shape {
             // A lazy DFA finds the match; the secret is its bounds less the fixed lead and the
             // terminating byte (consumed unless the match ends the input, which is left to the
             // capture search below).
-            let m = self.re.search_with(&mut cache.cache, &input)?;
+            let m = search(&mut cache.cache)?;
             if !shape.one_byte_after || m.end() < hay.len() {
                 return Some(m.start() + shape.lead..m.end() - usize::from(shape.one_byte_after));
             }
@@ -78,7 +91,7 @@ impl RegexVerifier {
             _ => {
                 // The lazy DFA decides most candidates (a URL without a password, the word
                 // `password` in prose) in a few bytes; captures run only on a match, over it.
-                let m = self.re.search_with(&mut cache.cache, &input)?;
+                let m = search(&mut cache.cache)?;
                 let input = input.span(m.start()..m.end());
                 self.re
                     .search_captures_with(&mut cache.cache, &input, &mut cache.caps);
@@ -95,21 +108,22 @@ impl RegexVerifier {
     /// (`"token":"Hi"`, the word `password` in prose) is then decided at its terminator instead
     /// of holding the stream back for the 4 KiB its value may take.
     ///
-    /// `false` when the walk is still alive at the end of the bytes, or the lazy DFA gives up:
-    /// the caller waits for more bytes, as it would without this check. `held` is where an
-    /// earlier call for the same candidate left the walk alive (then it goes on from there),
-    /// and where this one leaves it.
+    /// `None` when the walk is still alive at the end of the bytes, or the lazy DFA gives up:
+    /// the caller waits for more bytes, as it would without this check. Settled, the walk has
+    /// passed the match the search would find, and the search need not walk it again. `held`
+    /// is where an earlier call for the same candidate left the walk alive (then it goes on
+    /// from there), and where this one leaves it.
     pub fn settles_within(
         &self,
         hay: &[u8],
         start: usize,
         cache: &mut RuleCache,
         held: &mut Option<Walked>,
-    ) -> bool {
-        matches!(
-            self.walk_on(hay, start, cache, held),
-            Some((Walk::Dead, ..))
-        )
+    ) -> Option<Settled> {
+        match self.walk_on(hay, start, cache, held) {
+            Some((Walk::Dead { matched }, ..)) => Some(Settled(matched.map(|len| start + len))),
+            _ => None,
+        }
     }
 
     /// Whether the anchored match at `start` ends where `hay` ends ([`RegexVerifier::find_match`]
@@ -168,6 +182,7 @@ impl RegexVerifier {
             shape: None,
             lazy: lazy_dfa(re_str),
             plain: None,
+            openers: None,
         })
     }
 
@@ -195,6 +210,34 @@ impl RegexVerifier {
             .build(&relax_bounds(plain))
             .map_err(|e| format!("the plain forms are not one-pass: {e}"))?;
         self.plain = Some(Box::new(dfa));
+        Ok(())
+    }
+
+    /// Finds the value of a keyword rule's match in its other forms (JSON inside a JSON string,
+    /// XML as Go escapes it, HTML entities: `&quot;key&quot;:&quot;value&quot;` in a page's
+    /// attribute) from `openers`, the key and what opens each of those forms, and the match's
+    /// end. Their units are not one-pass (after `\` or `&` a value may go on or end), and the
+    /// general capture search cost an entity-quoted JSON body ~18,000 instructions per
+    /// assignment, 34 times clean JSON.
+    ///
+    /// Exact, not a guess: a match that is none of the plain forms is one of these, told by its
+    /// opener (each byte after the key leads one way: `openers` is one-pass), so the value
+    /// starts where `openers` ends. Each form's value ends at a fixed closer that the opener
+    /// tells (`\"`; `\u003c/`; a quote entity of the opening one's kind; `&lt;/`), or, in the
+    /// unbounded regex, where the bytes end; no closer of a form is a suffix of another. So
+    /// short of the end of the bytes, the match ends with exactly one of its form's closers,
+    /// and the value is what lies between. A match that ends the bytes is left to the general
+    /// search. The property test that checks the plain forms checks these too.
+    pub fn capture_other_forms_with(&mut self, openers: &str) -> Result<(), String> {
+        // Built one-pass only as the proof that each byte leads one way; run as a lazy DFA,
+        // which finds where the openers end in a few instructions a byte, where a one-pass
+        // search keeps capture slots at every byte (~40).
+        onepass::Builder::new()
+            .syntax(syntax_config())
+            .thompson(thompson::Config::new().utf8(false))
+            .build(openers)
+            .map_err(|e| format!("the other forms' openers are not one-pass: {e}"))?;
+        self.openers = Some(lazy_dfa(openers).ok_or("the other forms' openers make no lazy DFA")?);
         Ok(())
     }
 
@@ -236,11 +279,54 @@ impl RegexVerifier {
                 return secret_of(caps_p);
             }
         }
+        if let Some(secret) = self.other_form_secret(input.haystack(), m, cache) {
+            return Some(secret);
+        }
         self.re
             .search_captures_with(&mut cache.cache, &input, &mut cache.caps);
         secret_of(&cache.caps)
     }
+
+    /// The value of `m`, a match in one of a keyword rule's other forms, from its opener and
+    /// its closer (see [`RegexVerifier::capture_other_forms_with`]). `None` (the general search
+    /// decides) where `m` ends the bytes, or is not such a match.
+    fn other_form_secret(
+        &self,
+        hay: &[u8],
+        m: Match,
+        cache: &mut RuleCache,
+    ) -> Option<Range<usize>> {
+        let openers = self.openers.as_deref()?;
+        if m.end() >= hay.len() {
+            return None;
+        }
+        let cache = cache.openers.get_or_insert_with(|| openers.create_cache());
+        let input = Input::new(hay)
+            .span(m.start()..m.end())
+            .anchored(Anchored::Yes);
+        let start = openers.try_search_fwd(cache, &input).ok()??.offset();
+        let opener = &hay[m.start()..start];
+        let closers: &[&[u8]] = if opener.ends_with(b"\\\"") {
+            &[b"\\\""]
+        } else if opener.ends_with(b"&gt;") {
+            &[b"&lt;/"]
+        } else if DOUBLE_QUOTE_ENTITIES.iter().any(|q| opener.ends_with(q)) {
+            DOUBLE_QUOTE_ENTITIES
+        } else if SINGLE_QUOTE_ENTITIES.iter().any(|q| opener.ends_with(q)) {
+            SINGLE_QUOTE_ENTITIES
+        } else {
+            &[b"\\u003c/", b"\\u003C/"]
+        };
+        let value = &hay[start..m.end()];
+        let closer = closers.iter().find(|c| value.ends_with(c))?;
+        let end = m.end() - closer.len();
+        (end > start).then_some(start..end)
+    }
 }
+
+/// `dq_entity!` and `sq_entity!` (`rules/keyword_regex.rs`), spelled out.
+const DOUBLE_QUOTE_ENTITIES: &[&[u8]] = &[b"&quot;", b"&#34;", b"&#x22;", b"&#X22;"];
+const SINGLE_QUOTE_ENTITIES: &[&[u8]] = &[b"&#39;", b"&#x27;", b"&#X27;", b"&apos;"];
 
 /// The secret of a match: the first capture group that took part, else the whole match.
 fn secret_of(caps: &Captures) -> Option<Range<usize>> {
@@ -352,6 +438,7 @@ pub fn compile_regex(re: &str) -> Result<(Verifier, usize), String> {
             shape,
             lazy,
             plain: None,
+            openers: None,
         }),
         max,
     ))
@@ -384,13 +471,23 @@ pub struct Walked {
     /// The cache's clear count when `sid` was reached: a state id is valid only until the
     /// cache is next cleared (a later walk then starts over).
     clears: usize,
+    /// The end of the last match passed, in bytes from the start.
+    matched: Option<usize>,
 }
 
 enum Walk {
-    Dead,
+    /// Dead inside the bytes: with the end of the leftmost-first match it passed (bytes from
+    /// the start), as a search would find it.
+    Dead {
+        matched: Option<usize>,
+    },
     Alive(Walked),
     GaveUp,
 }
+
+/// Where a settled candidate's anchored match ends, if it has one.
+#[derive(Debug, Clone, Copy)]
+pub struct Settled(Option<usize>);
 
 /// Walks `dfa` anchored at `start` to where it dies or `hay` ends, going on from `from` (an
 /// earlier walk of the same candidate over a prefix of these bytes) while its state is valid.
@@ -402,22 +499,29 @@ fn walk(
     from: Option<Walked>,
 ) -> Walk {
     let resume = from.filter(|w| w.clears == cache.clear_count() && start + w.len <= hay.len());
-    let (mut sid, at) = match resume {
-        Some(w) => (w.sid, start + w.len),
+    let (mut sid, at, mut matched) = match resume {
+        Some(w) => (w.sid, start + w.len, w.matched),
         None => {
             let config = start::Config::new()
                 .anchored(Anchored::Yes)
                 .look_behind(start.checked_sub(1).map(|i| hay[i]));
             match dfa.start_state(cache, &config) {
-                Ok(sid) => (sid, start),
+                Ok(sid) => (sid, start, None),
                 Err(_) => return Walk::GaveUp,
             }
         }
     };
-    for &b in &hay[at..] {
+    for (i, &b) in hay[at..].iter().enumerate() {
         match dfa.next_state(cache, sid, b) {
-            Ok(next) if next.is_dead() => return Walk::Dead,
-            Ok(next) if !next.is_quit() => sid = next,
+            Ok(next) if next.is_dead() => return Walk::Dead { matched },
+            Ok(next) if !next.is_quit() => {
+                // A lazy DFA's match states are a byte late: the match ended before `b`. A
+                // later one replaces it, as in a leftmost-first search.
+                if next.is_match() {
+                    matched = Some(at + i - start);
+                }
+                sid = next;
+            }
             _ => return Walk::GaveUp,
         }
     }
@@ -426,6 +530,7 @@ fn walk(
         len: hay.len() - start,
         sid,
         clears: cache.clear_count(),
+        matched,
     })
 }
 
@@ -488,6 +593,8 @@ pub struct RuleCache {
     caps: Captures,
     onepass: Option<(onepass::Cache, Captures)>,
     plain: Option<(onepass::Cache, Captures)>,
+    /// Made on first use: only matches in the other forms need it.
+    openers: Option<hybrid::dfa::Cache>,
     /// Made on first use: only candidates near the end of the bytes so far need it.
     lazy: Option<hybrid::dfa::Cache>,
 }
@@ -509,6 +616,7 @@ impl Caches {
             caps: re.create_captures(),
             onepass: op.map(|op| (op.create_cache(), op.create_captures())),
             plain: plain.map(|p| (p.create_cache(), p.create_captures())),
+            openers: None,
             lazy: None,
         })
     }

@@ -73,6 +73,22 @@ macro_rules! plain_forms {
     };
 }
 
+/// What opens the value in `assignment!`'s forms after `plain_forms!` (to follow the key): an
+/// escaped quote after a separator (JSON inside a JSON string), `\u003e` (XML as Go escapes
+/// it), a quote entity after an entity-quoted key and a separator, or `&gt;`. The same strings as
+/// those forms' openers, factored so that each byte leaves one way on (a one-pass DFA): where
+/// this matches, the value starts where it ends. Which opener it was tells the value's closer.
+macro_rules! other_openers {
+    () => {
+        concat!(
+            r#"(?:\\(?:["'][ \t]{0,4}(?:=>?|:)[ \t]{0,4}\\"|u003[eE])"#,
+            r#"|["']?[ \t]{0,4}(?:=>?|:)[ \t]{0,4}\\""#,
+            r#"|&(?:gt;|(?:quot;|#(?:3[49]|[xX]2[27]);|apos;)[ \t]{0,4}(?:=>?|:)[ \t]{0,4}"#,
+            r#"&(?:quot;|#(?:3[49]|[xX]2[27]);|apos;)))"#,
+        )
+    };
+}
+
 /// A `key: value` / `key=value` / `"key": "value"` / `<Key>value</Key>` assignment whose key
 /// ends with `key` (the last also as Go escapes it inside JSON strings,
 /// `\u003cKey\u003evalue\u003c/Key\u003e`; the JSON and XML forms also with HTML's entities, as
@@ -177,17 +193,20 @@ macro_rules! keyword {
                     "|(?:&(?:q(?:u(?:o(?:t)?)?)?|a(?:p(?:o(?:s)?)?|m(?:p)?)?|l(?:t)?|g(?:t)?|#(?:3[4-9]?|4(?:3)?|6[02]?|[xX](?:2[27]?)?)?)?)?$",
                     "(?:&lt;/|(?:&(?:l(?:t;?)?|a(?:m(?:p)?)?|g(?:t)?|#(?:3(?:8)?|4(?:3)?|6(?:2)?)?)?)?$)"
                 ),
-                plain: Some(concat!(
-                    plain_forms!(
-                        $key,
-                        concat!($min, ",4096"),
-                        r#"""#,
-                        "'",
-                        r#"(?:[\s"'<>&,;{}\[\]\\]|$)"#,
-                        "</"
+                forms: Some(KeywordForms {
+                    plain: concat!(
+                        plain_forms!(
+                            $key,
+                            concat!($min, ",4096"),
+                            r#"""#,
+                            "'",
+                            r#"(?:[\s"'<>&,;{}\[\]\\]|$)"#,
+                            "</"
+                        ),
+                        ")"
                     ),
-                    ")"
-                )),
+                    openers: concat!("(?i:", $key, ")", other_openers!()),
+                }),
             },
             keep: 0,
             check: $check,

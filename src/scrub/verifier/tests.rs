@@ -96,7 +96,7 @@ fn keyword_verifiers() -> &'static [KeywordVerifiers] {
                 let Verify::Keyword {
                     bounded,
                     long,
-                    plain: Some(plain),
+                    forms: Some(forms),
                 } = r.verify
                 else {
                     return None;
@@ -109,7 +109,8 @@ fn keyword_verifiers() -> &'static [KeywordVerifiers] {
                     ),
                 };
                 let with_plain = |mut rv: RegexVerifier| {
-                    rv.capture_plain_forms_with(plain)
+                    rv.capture_plain_forms_with(forms.plain)
+                        .and_then(|()| rv.capture_other_forms_with(forms.openers))
                         .unwrap_or_else(|e| panic!("{}: {e}", r.kind));
                     rv
                 };
@@ -138,11 +139,11 @@ fn secret_and_end(v: &RegexVerifier, hay: &[u8]) -> Option<(std::ops::Range<usiz
 /// The secret `find` reports at the start of `hay`, with a fresh cache.
 fn secret(v: &RegexVerifier, hay: &[u8], max: usize) -> Option<std::ops::Range<usize>> {
     let mut caches = Caches::default();
-    v.find(hay, 0..hay.len().min(max), caches.get(0, v))
+    v.find(hay, 0..hay.len().min(max), None, caches.get(0, v))
 }
 
-/// Each form of assignment, and which of them the plain forms take (the rest fall back to the
-/// full capture search).
+/// Each form of assignment, and which of them the plain forms take (the openers of the other
+/// forms take the rest; none is left to the full capture search).
 #[test]
 fn plain_forms_take_the_common_assignments_and_find_their_values() {
     let value = "Zx81Kq0PLm3N7vBt2YwR";
@@ -153,8 +154,12 @@ fn plain_forms_take_the_common_assignments_and_find_their_values() {
         (format!("passphrase={value}"), true),
         (format!("password>{value}</password>"), true),
         (format!(r"password\u003e{value}\u003c/password"), false),
+        (format!(r#"password\": \"{value}\","#), false),
+        (format!(r#"password: \"{value}\""#), false),
         (format!("password&quot;: &quot;{value}&quot;"), false),
         (format!("password&#x27;: &#x27;{value}&#x27;"), false),
+        (format!("password&#39;:&#39;{value}&#39;"), false),
+        (format!("password&#34; = &#X22;{value}&#x22;"), false),
         (format!("password&gt;{value}&lt;/password"), false),
     ];
     let all = keyword_verifiers();
@@ -172,21 +177,49 @@ fn plain_forms_take_the_common_assignments_and_find_their_values() {
             "{}",
             String::from_utf8_lossy(hay)
         );
-        assert_eq!(Some(got), secret(without, hay, *max));
+        assert_eq!(Some(got.clone()), secret(without, hay, *max));
         let plain_dfa = with.plain.as_deref().unwrap();
         let mut cache = plain_dfa.create_cache();
         let mut caps = plain_dfa.create_captures();
         let input = Input::new(hay).anchored(Anchored::Yes);
         plain_dfa.try_search(&mut cache, &input, &mut caps).unwrap();
         assert_eq!(caps.is_match(), *plain, "{}", String::from_utf8_lossy(hay));
+        if !plain {
+            // A closer that ends the bytes could be an unbounded regex's `$`: a byte after it.
+            let hay = &[hay, b","].concat();
+            let mut caches = Caches::default();
+            let cache = caches.get(0, with);
+            let m = with.find_match(hay, 0..hay.len(), cache).unwrap();
+            assert_eq!(
+                with.other_form_secret(hay, m, cache),
+                Some(got),
+                "{}",
+                String::from_utf8_lossy(hay)
+            );
+        }
     }
+}
+
+/// A match that ends the bytes may end at the unbounded regex's `$` rather than at a closer:
+/// there `\&quot;` is an escaped quote inside the value, not a backslash and then the closer.
+#[test]
+fn a_value_that_ends_the_bytes_is_left_to_the_general_search() {
+    let value = br"Zx81Kq0PLm3N7vBt\&quot;";
+    let hay = [&b"password&quot;:&quot;"[..], value].concat();
+    let v = keyword_verifiers()
+        .iter()
+        .find(|v| v.kind == "password")
+        .unwrap();
+    let found = secret_and_end(&v.long_with, &hay).unwrap();
+    assert_eq!(&hay[found.0.clone()], value);
+    assert_eq!(Some(found), secret_and_end(&v.long_without, &hay));
 }
 
 /// Pieces of assignment syntax: quotes, escapes, separators, XML, entities, terminators.
 const SYNTAX: &[&str] = &[
     "\"", "'", "\\\"", "\\'", "\\", " ", "\t", "=", ":", "=>", ">", "</", "<", "\\u003e",
     "\\u003c/", "&quot;", "&#34;", "&#x27;", "&apos;", "&amp;", "&gt;", "&lt;/", "\n", ",", ";",
-    "}", "\\n", "\\/", "&",
+    "}", "\\n", "\\/", "&", "&#39;", "&#X22;", "\\u003C/", "&#x22;", "\\&quot;",
 ];
 
 fn syntax() -> impl Strategy<Value = String> {
@@ -217,12 +250,15 @@ proptest::proptest! {
         ]),
         quote in proptest::sample::select(vec!["", "\"", "'", "\\\"", "&quot;", "&#x27;"]),
         blank in proptest::sample::select(vec!["", " ", "  ", "\t", "     "]),
-        separator in proptest::sample::select(vec!["", "=", ":", "=>", "=>>", "::", ">", "\\u003e", "&gt;"]),
+        separator in proptest::sample::select(vec!["", "=", ":", "=>", "=>>", "::", ">", "\\u003e", "\\u003E", "&gt;"]),
         blank2 in proptest::sample::select(vec!["", " ", "\t"]),
-        open in proptest::sample::select(vec!["", "\"", "'", "\\\"", "&quot;", "&#34;", "&#x27;", "&apos;"]),
+        open in proptest::sample::select(vec![
+            "", "\"", "'", "\\\"", "&quot;", "&#34;", "&#x27;", "&apos;", "&#39;", "&#X22;",
+        ]),
         value in value(),
         close in proptest::sample::select(vec![
             "", "\"", "'", "\\\"", "</", "\\u003c/", "&quot;", "&#x27;", "&lt;/", " ", ",", "}", "\n", "&",
+            "&#39;", "&#x22;", "&#X27;", "\\u003C/", "&apos;", "&#34;",
         ]),
         tail in proptest::collection::vec(syntax(), 0..3),
         cut in 0usize..6,
