@@ -6,6 +6,7 @@
 /// key starting at `start`: `Ok(None)` when this is no assignment, `Err(())` when the bytes end
 /// before that is known (and more will come). A superset of what the keyword regexes accept, so
 /// a format found here is one the keyword match would have led to.
+#[inline]
 pub fn assignment_value(hay: &[u8], start: usize, eof: bool) -> Result<Option<usize>, ()> {
     let at = |i: usize| match hay.get(i) {
         Some(&b) => Ok(Some(b)),

@@ -165,22 +165,20 @@ impl PatternSet {
                 Verify::Keyword {
                     bounded,
                     long,
-                    forms,
+                    openers,
                 } => {
                     let (mut verifier, max) = compile(bounded)?;
                     let mut long = RegexVerifier::unbounded(long)
                         .map_err(|e| format!("rule {}: {e}", def.kind))?;
-                    if let Some(forms) = forms {
-                        // The same forms decide complete long values (the long regex's other
+                    if let Some(openers) = openers {
+                        // The same openers find complete long values (the long regex's other
                         // ends are where the bytes end).
-                        let with_forms = |rv: &mut RegexVerifier| {
-                            rv.capture_plain_forms_with(forms.plain)?;
-                            rv.capture_other_forms_with(forms.openers)
-                        };
                         if let Verifier::Regex(rv) = &mut verifier {
-                            with_forms(rv).map_err(|e| format!("rule {}: {e}", def.kind))?;
+                            rv.capture_forms_with(openers)
+                                .map_err(|e| format!("rule {}: {e}", def.kind))?;
                         }
-                        with_forms(&mut long).map_err(|e| format!("rule {}: {e}", def.kind))?;
+                        long.capture_forms_with(openers)
+                            .map_err(|e| format!("rule {}: {e}", def.kind))?;
                     }
                     (verifier, max + 1, Some(long))
                 }

@@ -24,26 +24,15 @@ pub enum Verify {
         bounded: &'static str,
         /// The same with no bound (see `keyword!`), tried only where `bounded` finds nothing.
         long: &'static str,
-        /// How a match's value is found without a general capture search, which over a keyword
-        /// regex's hundreds of states spends ~300 instructions per byte of the match.
-        forms: Option<KeywordForms>,
+        /// The key and what opens the value in each of `bounded`'s forms, written one-pass
+        /// (`keyword_regex.rs`'s `openers!`): a match's value is found from where this ends and
+        /// the closer it tells, where a general capture search over a keyword regex's hundreds
+        /// of states spent ~300 instructions per byte of the match (see
+        /// `RegexVerifier::capture_forms_with`).
+        openers: Option<&'static str>,
     },
     /// A PEM/OpenSSH/PGP private key block: from `-----BEGIN` to its `-----END` line.
     PemPrivateKey,
-}
-
-/// A keyword rule's forms, split so that one-pass DFAs find a match's value (see
-/// `RegexVerifier::capture_plain_forms_with` and `RegexVerifier::capture_other_forms_with`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KeywordForms {
-    /// `bounded`'s first alternatives alone (the quoted, bare and XML forms), written so that a
-    /// one-pass DFA can run it: where it matches, it finds the value in one scan of the match.
-    /// `long`'s complete values too.
-    pub plain: &'static str,
-    /// The key and what opens the value in each of the other forms (JSON inside a JSON string,
-    /// XML as Go escapes it, HTML entities), up to where the value starts, written one-pass.
-    /// Each of those values ends at a fixed closer that the opener tells.
-    pub openers: &'static str,
 }
 
 /// One rule of a pack.
@@ -464,7 +453,7 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
             bounded: r"(?i:bearer)[ \t]{1,4}((?:[0-9A-Za-z._~+/-]|\\/|\\u002[bB]){8,4096}={0,2})(?:[^0-9A-Za-z._~+/=\\-]|\\(?:[^/u]|u(?:[^0]|0(?:[^0]|0(?:[^2]|2[^bB]))))|$)",
             long: r"(?i:bearer)[ \t]{1,4}((?:[0-9A-Za-z._~+/-]|\\/|\\u002[bB])+={0,2})(?:[^0-9A-Za-z._~+/=\\-]|\\(?:[^/u]|u(?:[^0]|0(?:[^0]|0(?:[^2]|2[^bB]))))|$)",
             // A direct matcher already (see `simple`).
-            forms: None,
+            openers: None,
         },
         keep: 0,
         check: Check::TokenLike,

@@ -38,11 +38,8 @@ pub struct RegexVerifier {
     /// The same regex as a lazy DFA, walked by hand to tell whether a candidate is settled
     /// before the rule's whole window is in view (see [`RegexVerifier::settles_within`]).
     lazy: Option<Box<hybrid::dfa::DFA>>,
-    /// A keyword rule's first alternatives alone, as a one-pass DFA (see
-    /// [`RegexVerifier::capture_plain_forms_with`]).
-    plain: Option<Box<onepass::DFA>>,
-    /// A keyword rule's key and the openers of its other forms, as a lazy DFA (see
-    /// [`RegexVerifier::capture_other_forms_with`]).
+    /// A keyword rule's key and the openers of its forms, as a lazy DFA (see
+    /// [`RegexVerifier::capture_forms_with`]).
     openers: Option<Box<hybrid::dfa::DFA>>,
 }
 
@@ -66,7 +63,7 @@ impl RegexVerifier {
             }
             None => self.re.search_with(cache, &input),
         };
-        if self.plain.is_some() {
+        if self.openers.is_some() {
             let m = search(&mut cache.cache)?;
             return self.secret_in(input, m, cache);
         }
@@ -181,54 +178,28 @@ impl RegexVerifier {
             onepass: None,
             shape: None,
             lazy: lazy_dfa(re_str),
-            plain: None,
             openers: None,
         })
     }
 
-    /// Finds a keyword rule's value with `plain`, the rule's first alternatives alone (the
-    /// quoted, bare and XML forms: `Verify::Keyword`), where they match. A keyword regex is not
-    /// one-pass (its entity forms cannot be), and a general capture search over its hundreds
-    /// of states costs ~300 instructions per byte of the value, a bounded backtracker clearing
-    /// its visited set for every state and byte: a body of long `password` values scrubbed at
-    /// a fortieth of clean JSON's speed. `plain` is written to be one-pass, and one scan of the
-    /// match decides it.
+    /// Finds a keyword rule's value from `openers`, the key and what opens each of the rule's
+    /// forms, and the match's end. A keyword regex is not one-pass (after `\` or `&` an escaped
+    /// or entity-quoted value may go on or end), and a general capture search over its hundreds
+    /// of states costs ~300 instructions per byte of the match: a body of long `password`
+    /// values scrubbed at a fortieth of clean JSON's speed, one of entity-quoted JSON in a
+    /// page's attributes (`data-x="{&quot;password&quot;:&quot;…&quot;}"`) at a thirty-fourth.
     ///
-    /// Exact, not a guess: `plain` is the regex's alternation cut after its first forms, with
-    /// the same key, so its matches are the regex's own where the match is one of those forms;
-    /// and a form is told by its opening bytes after the key (and separator: a quote, an escaped
-    /// quote, `>`, an entity), so no earlier form matches where a later one does. The rule's
-    /// unbounded regex (values past the bounded one's window, which a PikeVM searched at ~1,700
-    /// instructions a byte) takes the same plain forms: its forms end as theirs do, and its
-    /// quoted and XML values may also end where the bytes end, which `plain` does not take (the
-    /// general search decides those). A property test checks that each finds the same value
-    /// with `plain` as without.
-    pub fn capture_plain_forms_with(&mut self, plain: &str) -> Result<(), String> {
-        let dfa = onepass::Builder::new()
-            .syntax(syntax_config())
-            .thompson(thompson::Config::new().utf8(false))
-            .build(&relax_bounds(plain))
-            .map_err(|e| format!("the plain forms are not one-pass: {e}"))?;
-        self.plain = Some(Box::new(dfa));
-        Ok(())
-    }
-
-    /// Finds the value of a keyword rule's match in its other forms (JSON inside a JSON string,
-    /// XML as Go escapes it, HTML entities: `&quot;key&quot;:&quot;value&quot;` in a page's
-    /// attribute) from `openers`, the key and what opens each of those forms, and the match's
-    /// end. Their units are not one-pass (after `\` or `&` a value may go on or end), and the
-    /// general capture search cost an entity-quoted JSON body ~18,000 instructions per
-    /// assignment, 34 times clean JSON.
-    ///
-    /// Exact, not a guess: a match that is none of the plain forms is one of these, told by its
-    /// opener (each byte after the key leads one way: `openers` is one-pass), so the value
-    /// starts where `openers` ends. Each form's value ends at a fixed closer that the opener
-    /// tells (`\"`; `\u003c/`; a quote entity of the opening one's kind; `&lt;/`), or, in the
-    /// unbounded regex, where the bytes end; no closer of a form is a suffix of another. So
-    /// short of the end of the bytes, the match ends with exactly one of its form's closers,
-    /// and the value is what lies between. A match that ends the bytes is left to the general
-    /// search. The property test that checks the plain forms checks these too.
-    pub fn capture_other_forms_with(&mut self, openers: &str) -> Result<(), String> {
+    /// Exact, not a guess: each form is told by its opener (after the key, a separator and a
+    /// quote, an escaped quote, an entity or nothing; `>`; `\u003e`; `&gt;`), and each byte of
+    /// `openers` leads one way (it is built one-pass, as the proof), so the value starts where
+    /// `openers` ends. Each form's value ends at a closer the opener tells: a fixed string (a
+    /// quote, `\"`, `</`, `\u003c/`, a quote entity of the opening one's kind, `&lt;/`), or one
+    /// byte after a bare value; or, in the unbounded regex, where the bytes end. No closer of a
+    /// form is a suffix of another, so short of the end of the bytes the match ends with
+    /// exactly one of its form's closers, and the value is what lies between. A match that
+    /// ends the bytes is left to the general search. A property test checks that every keyword
+    /// rule finds the same value this way as by the general search.
+    pub fn capture_forms_with(&mut self, openers: &str) -> Result<(), String> {
         // Built one-pass only as the proof that each byte leads one way; run as a lazy DFA,
         // which finds where the openers end in a few instructions a byte, where a one-pass
         // search keeps capture slots at every byte (~40).
@@ -236,8 +207,8 @@ impl RegexVerifier {
             .syntax(syntax_config())
             .thompson(thompson::Config::new().utf8(false))
             .build(openers)
-            .map_err(|e| format!("the other forms' openers are not one-pass: {e}"))?;
-        self.openers = Some(lazy_dfa(openers).ok_or("the other forms' openers make no lazy DFA")?);
+            .map_err(|e| format!("the keyword openers are not one-pass: {e}"))?;
+        self.openers = Some(lazy_dfa(openers).ok_or("the keyword openers make no lazy DFA")?);
         Ok(())
     }
 
@@ -267,19 +238,12 @@ impl RegexVerifier {
         self.secret_in(input, m, cache)
     }
 
-    /// The secret of `m`, a match the lazy DFA found: by one one-pass scan of it where it is one
-    /// of a keyword rule's plain forms (it then ends where `m` does), else by the general
-    /// capture search over it.
+    /// The secret of `m`, a match the lazy DFA found: from its opener and closer where it is a
+    /// keyword rule's match that does not end the bytes, else by the general capture search
+    /// over it.
     fn secret_in(&self, input: Input<'_>, m: Match, cache: &mut RuleCache) -> Option<Range<usize>> {
         let input = input.span(m.start()..m.end());
-        if let (Some(plain), Some((cache_p, caps_p))) = (&self.plain, cache.plain.as_mut()) {
-            if plain.try_search(cache_p, &input, caps_p).is_ok()
-                && caps_p.get_match().is_some_and(|p| p.end() == m.end())
-            {
-                return secret_of(caps_p);
-            }
-        }
-        if let Some(secret) = self.other_form_secret(input.haystack(), m, cache) {
+        if let Some(secret) = self.form_secret(input.haystack(), m, cache) {
             return Some(secret);
         }
         self.re
@@ -287,15 +251,10 @@ impl RegexVerifier {
         secret_of(&cache.caps)
     }
 
-    /// The value of `m`, a match in one of a keyword rule's other forms, from its opener and
-    /// its closer (see [`RegexVerifier::capture_other_forms_with`]). `None` (the general search
-    /// decides) where `m` ends the bytes, or is not such a match.
-    fn other_form_secret(
-        &self,
-        hay: &[u8],
-        m: Match,
-        cache: &mut RuleCache,
-    ) -> Option<Range<usize>> {
+    /// The value of `m`, a keyword rule's match, from its opener and its closer (see
+    /// [`RegexVerifier::capture_forms_with`]). `None` (the general search decides) where `m`
+    /// ends the bytes.
+    fn form_secret(&self, hay: &[u8], m: Match, cache: &mut RuleCache) -> Option<Range<usize>> {
         let openers = self.openers.as_deref()?;
         if m.end() >= hay.len() {
             return None;
@@ -305,22 +264,48 @@ impl RegexVerifier {
             .span(m.start()..m.end())
             .anchored(Anchored::Yes);
         let start = openers.try_search_fwd(cache, &input).ok()??.offset();
-        let opener = &hay[m.start()..start];
-        let closers: &[&[u8]] = if opener.ends_with(b"\\\"") {
-            &[b"\\\""]
-        } else if opener.ends_with(b"&gt;") {
-            &[b"&lt;/"]
-        } else if DOUBLE_QUOTE_ENTITIES.iter().any(|q| opener.ends_with(q)) {
-            DOUBLE_QUOTE_ENTITIES
-        } else if SINGLE_QUOTE_ENTITIES.iter().any(|q| opener.ends_with(q)) {
-            SINGLE_QUOTE_ENTITIES
-        } else {
-            &[b"\\u003c/", b"\\u003C/"]
-        };
         let value = &hay[start..m.end()];
-        let closer = closers.iter().find(|c| value.ends_with(c))?;
-        let end = m.end() - closer.len();
+        let closer = match closers(&hay[m.start()..start]) {
+            Closers::OneByte => 1,
+            Closers::OneOf(closers) => closers.iter().find(|c| value.ends_with(c))?.len(),
+        };
+        let end = m.end().checked_sub(closer)?;
         (end > start).then_some(start..end)
+    }
+}
+
+/// How a keyword value ends, in the form its opener tells.
+enum Closers {
+    /// Any one byte: a bare value's delimiter.
+    OneByte,
+    /// One of these strings.
+    OneOf(&'static [&'static [u8]]),
+}
+
+/// The closers of the form `opener` (a key and what follows it up to the value, as `openers!`
+/// matched it) opens. The checks' order matters where one opener ends another's way: `=>` is
+/// a separator (a bare value follows), `>` alone opens XML.
+fn closers(opener: &[u8]) -> Closers {
+    const GO_XML: &[&[u8]] = &[b"\\u003c/", b"\\u003C/"];
+    let ends = |s: &[u8]| opener.ends_with(s);
+    if ends(b"\\\"") {
+        Closers::OneOf(&[b"\\\""])
+    } else if ends(b"\"") {
+        Closers::OneOf(&[b"\""])
+    } else if ends(b"'") {
+        Closers::OneOf(&[b"'"])
+    } else if ends(b"&gt;") {
+        Closers::OneOf(&[b"&lt;/"])
+    } else if DOUBLE_QUOTE_ENTITIES.iter().any(|q| ends(q)) {
+        Closers::OneOf(DOUBLE_QUOTE_ENTITIES)
+    } else if SINGLE_QUOTE_ENTITIES.iter().any(|q| ends(q)) {
+        Closers::OneOf(SINGLE_QUOTE_ENTITIES)
+    } else if ends(b"u003e") || ends(b"u003E") {
+        Closers::OneOf(GO_XML)
+    } else if ends(b">") && !ends(b"=>") {
+        Closers::OneOf(&[b"</"])
+    } else {
+        Closers::OneByte
     }
 }
 
@@ -437,7 +422,6 @@ pub fn compile_regex(re: &str) -> Result<(Verifier, usize), String> {
             onepass,
             shape,
             lazy,
-            plain: None,
             openers: None,
         }),
         max,
@@ -592,7 +576,6 @@ pub struct RuleCache {
     cache: meta::Cache,
     caps: Captures,
     onepass: Option<(onepass::Cache, Captures)>,
-    plain: Option<(onepass::Cache, Captures)>,
     /// Made on first use: only matches in the other forms need it.
     openers: Option<hybrid::dfa::Cache>,
     /// Made on first use: only candidates near the end of the bytes so far need it.
@@ -607,7 +590,7 @@ impl std::fmt::Debug for Caches {
 
 impl Caches {
     pub fn get(&mut self, idx: usize, rv: &RegexVerifier) -> &mut RuleCache {
-        let (re, op, plain) = (&rv.re, rv.onepass.as_deref(), rv.plain.as_deref());
+        let (re, op) = (&rv.re, rv.onepass.as_deref());
         if self.0.len() <= idx {
             self.0.resize_with(idx + 1, || None);
         }
@@ -615,7 +598,6 @@ impl Caches {
             cache: re.create_cache(),
             caps: re.create_captures(),
             onepass: op.map(|op| (op.create_cache(), op.create_captures())),
-            plain: plain.map(|p| (p.create_cache(), p.create_captures())),
             openers: None,
             lazy: None,
         })

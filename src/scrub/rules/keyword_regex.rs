@@ -41,9 +41,9 @@ macro_rules! entity_value_unit {
 
 /// The first forms of `assignment!`, the common ones (quoted, single-quoted or bare after a
 /// separator, and XML), as the start of its alternation, left open: `assignment!` adds its other
-/// forms and closes it; `keyword!` closes it as is for the rule's one-pass capture regex (see
-/// `Verify::Keyword`). A separator is written `=>?|:` rather than `=>|:|=`, the same strings,
-/// so that each byte leaves one way on; keys are written the same way (`pass(?:w(?:or)?d|phrase)`).
+/// forms and closes it. A separator is written `=>?|:` rather than `=>|:|=`, the same strings,
+/// so that each byte leaves one way on (see `openers!`); keys are written the same way
+/// (`pass(?:w(?:or)?d|phrase)`).
 macro_rules! plain_forms {
     ($key:literal, $reps:expr, $dq:literal, $sq:literal, $delim:literal, $xml:literal) => {
         concat!(
@@ -73,16 +73,18 @@ macro_rules! plain_forms {
     };
 }
 
-/// What opens the value in `assignment!`'s forms after `plain_forms!` (to follow the key): an
-/// escaped quote after a separator (JSON inside a JSON string), `\u003e` (XML as Go escapes
-/// it), a quote entity after an entity-quoted key and a separator, or `&gt;`. The same strings as
-/// those forms' openers, factored so that each byte leaves one way on (a one-pass DFA): where
-/// this matches, the value starts where it ends. Which opener it was tells the value's closer.
-macro_rules! other_openers {
+/// What opens the value in each of `assignment!`'s forms (to follow the key): a separator and
+/// then a quote, an escaped quote (JSON inside a JSON string) or nothing (a bare value); `>`
+/// (XML); `\u003e` (XML as Go escapes it); a quote entity after an entity-quoted key and a
+/// separator; or `&gt;`. The same strings as those forms' openers, factored so that each byte
+/// leaves one way on (a one-pass DFA): where this matches, the value starts where it ends.
+/// Which opener it was tells the value's closer (see `RegexVerifier::capture_forms_with`).
+macro_rules! openers {
     () => {
         concat!(
-            r#"(?:\\(?:["'][ \t]{0,4}(?:=>?|:)[ \t]{0,4}\\"|u003[eE])"#,
-            r#"|["']?[ \t]{0,4}(?:=>?|:)[ \t]{0,4}\\""#,
+            r#"(?:\\(?:["'][ \t]{0,4}(?:=>?|:)[ \t]{0,4}(?:\\"|["']?)|u003[eE])"#,
+            r#"|["']?[ \t]{0,4}(?:=>?|:)[ \t]{0,4}(?:\\"|["']?)"#,
+            "|>",
             r#"|&(?:gt;|(?:quot;|#(?:3[49]|[xX]2[27]);|apos;)[ \t]{0,4}(?:=>?|:)[ \t]{0,4}"#,
             r#"&(?:quot;|#(?:3[49]|[xX]2[27]);|apos;)))"#,
         )
@@ -193,20 +195,7 @@ macro_rules! keyword {
                     "|(?:&(?:q(?:u(?:o(?:t)?)?)?|a(?:p(?:o(?:s)?)?|m(?:p)?)?|l(?:t)?|g(?:t)?|#(?:3[4-9]?|4(?:3)?|6[02]?|[xX](?:2[27]?)?)?)?)?$",
                     "(?:&lt;/|(?:&(?:l(?:t;?)?|a(?:m(?:p)?)?|g(?:t)?|#(?:3(?:8)?|4(?:3)?|6(?:2)?)?)?)?$)"
                 ),
-                forms: Some(KeywordForms {
-                    plain: concat!(
-                        plain_forms!(
-                            $key,
-                            concat!($min, ",4096"),
-                            r#"""#,
-                            "'",
-                            r#"(?:[\s"'<>&,;{}\[\]\\]|$)"#,
-                            "</"
-                        ),
-                        ")"
-                    ),
-                    openers: concat!("(?i:", $key, ")", other_openers!()),
-                }),
+                openers: Some(concat!("(?i:", $key, ")", openers!())),
             },
             keep: 0,
             check: $check,

@@ -1,8 +1,8 @@
 //! Verifiers: every regex rule settles early within its cache budget, bounds are relaxed only
-//! where that is exact, and a keyword rule's one-pass plain forms find what its full regex finds.
+//! where that is exact, and a keyword rule's values found from opener and closer are what its
+//! full regex finds.
 
 use proptest::prelude::*;
-use regex_automata::{Anchored, Input};
 
 use super::{
     compile_regex, hybrid, relax_bounds, syntax_config, thompson, Caches, RegexVerifier, Verifier,
@@ -73,8 +73,7 @@ fn relaxed_bounds_only_touch_large_counted_repetitions() {
     );
 }
 
-/// A keyword rule's bounded and unbounded verifiers, each with and without its one-pass plain
-/// forms.
+/// A keyword rule's bounded and unbounded verifiers, each with and without its openers.
 struct KeywordVerifiers {
     kind: &'static str,
     with: RegexVerifier,
@@ -96,7 +95,7 @@ fn keyword_verifiers() -> &'static [KeywordVerifiers] {
                 let Verify::Keyword {
                     bounded,
                     long,
-                    forms: Some(forms),
+                    openers: Some(openers),
                 } = r.verify
                 else {
                     return None;
@@ -108,19 +107,18 @@ fn keyword_verifiers() -> &'static [KeywordVerifiers] {
                         r.kind
                     ),
                 };
-                let with_plain = |mut rv: RegexVerifier| {
-                    rv.capture_plain_forms_with(forms.plain)
-                        .and_then(|()| rv.capture_other_forms_with(forms.openers))
+                let with_openers = |mut rv: RegexVerifier| {
+                    rv.capture_forms_with(openers)
                         .unwrap_or_else(|e| panic!("{}: {e}", r.kind));
                     rv
                 };
                 let ((with, max), (without, _)) = (regex(), regex());
                 Some(KeywordVerifiers {
                     kind: r.kind,
-                    with: with_plain(with),
+                    with: with_openers(with),
                     without,
                     max,
-                    long_with: with_plain(RegexVerifier::unbounded(long).unwrap()),
+                    long_with: with_openers(RegexVerifier::unbounded(long).unwrap()),
                     long_without: RegexVerifier::unbounded(long).unwrap(),
                 })
             })
@@ -142,34 +140,36 @@ fn secret(v: &RegexVerifier, hay: &[u8], max: usize) -> Option<std::ops::Range<u
     v.find(hay, 0..hay.len().min(max), None, caches.get(0, v))
 }
 
-/// Each form of assignment, and which of them the plain forms take (the openers of the other
-/// forms take the rest; none is left to the full capture search).
+/// Each form of assignment: its value is found from its opener and closer, as the general
+/// search finds it.
 #[test]
-fn plain_forms_take_the_common_assignments_and_find_their_values() {
+fn every_form_of_assignment_has_its_value_found_from_opener_and_closer() {
     let value = "Zx81Kq0PLm3N7vBt2YwR";
     let forms = [
-        (format!(r#"password": "{value}","#), true),
-        (format!(r#"PASSWORD='{value}'"#), true),
-        (format!("passwd => {value};"), true),
-        (format!("passphrase={value}"), true),
-        (format!("password>{value}</password>"), true),
-        (format!(r"password\u003e{value}\u003c/password"), false),
-        (format!(r#"password\": \"{value}\","#), false),
-        (format!(r#"password: \"{value}\""#), false),
-        (format!("password&quot;: &quot;{value}&quot;"), false),
-        (format!("password&#x27;: &#x27;{value}&#x27;"), false),
-        (format!("password&#39;:&#39;{value}&#39;"), false),
-        (format!("password&#34; = &#X22;{value}&#x22;"), false),
-        (format!("password&gt;{value}&lt;/password"), false),
+        format!(r#"password": "{value}","#),
+        format!(r#"PASSWORD='{value}'"#),
+        format!("passwd => {value};"),
+        format!("passphrase={value}"),
+        format!("password>{value}</password>"),
+        format!(r"password\u003e{value}\u003c/password"),
+        format!(r#"password\": \"{value}\","#),
+        format!(r#"password: \"{value}\""#),
+        format!("password&quot;: &quot;{value}&quot;"),
+        format!("password&#x27;: &#x27;{value}&#x27;"),
+        format!("password&#39;:&#39;{value}&#39;"),
+        format!("password&#34; = &#X22;{value}&#x22;"),
+        format!("password&gt;{value}&lt;/password"),
     ];
     let all = keyword_verifiers();
-    assert_eq!(all.len(), 4, "every keyword rule has plain forms");
+    assert_eq!(all.len(), 4, "every keyword rule has openers");
     let KeywordVerifiers {
         with, without, max, ..
     } = all.iter().find(|v| v.kind == "password").unwrap();
-    for (hay, plain) in &forms {
-        let hay = hay.as_bytes();
-        let got = secret(with, hay, *max)
+    for hay in &forms {
+        // A closer that ends the bytes could be an unbounded regex's `$`: bytes after it (a
+        // bare value's closer is the first).
+        let hay = &[hay.as_bytes(), b" ;"].concat();
+        let got = secret(without, hay, *max)
             .unwrap_or_else(|| panic!("no value in {}", String::from_utf8_lossy(hay)));
         assert_eq!(
             &hay[got.clone()],
@@ -177,26 +177,15 @@ fn plain_forms_take_the_common_assignments_and_find_their_values() {
             "{}",
             String::from_utf8_lossy(hay)
         );
-        assert_eq!(Some(got.clone()), secret(without, hay, *max));
-        let plain_dfa = with.plain.as_deref().unwrap();
-        let mut cache = plain_dfa.create_cache();
-        let mut caps = plain_dfa.create_captures();
-        let input = Input::new(hay).anchored(Anchored::Yes);
-        plain_dfa.try_search(&mut cache, &input, &mut caps).unwrap();
-        assert_eq!(caps.is_match(), *plain, "{}", String::from_utf8_lossy(hay));
-        if !plain {
-            // A closer that ends the bytes could be an unbounded regex's `$`: a byte after it.
-            let hay = &[hay, b","].concat();
-            let mut caches = Caches::default();
-            let cache = caches.get(0, with);
-            let m = with.find_match(hay, 0..hay.len(), cache).unwrap();
-            assert_eq!(
-                with.other_form_secret(hay, m, cache),
-                Some(got),
-                "{}",
-                String::from_utf8_lossy(hay)
-            );
-        }
+        let mut caches = Caches::default();
+        let cache = caches.get(0, with);
+        let m = with.find_match(hay, 0..hay.len(), cache).unwrap();
+        assert_eq!(
+            with.form_secret(hay, m, cache),
+            Some(got),
+            "{}",
+            String::from_utf8_lossy(hay)
+        );
     }
 }
 
@@ -239,10 +228,10 @@ proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
 
     /// A key, then an assignment put together from pieces of every syntax (most of them
-    /// well-formed, many not): with the plain forms or without, every keyword rule finds the
+    /// well-formed, many not): with its openers or without, every keyword rule finds the
     /// same value or none.
     #[test]
-    fn plain_forms_find_what_the_full_regex_finds(
+    fn openers_find_what_the_full_regex_finds(
         key in proptest::sample::select(vec![
             "password", "PassWord", "passwd", "passphrase", "secret", "secret_key", "secretKey",
             "SECRET_ACCESS_KEY", "secretaccess_key", "api_key", "api-key", "APIKEY", "token",
