@@ -51,12 +51,16 @@ pub fn assignment_value(hay: &[u8], start: usize, eof: bool) -> Result<Option<us
         Ok(None)
     };
     // The rest of the key, as a slice walk: this runs at every keyword candidate.
-    let mut i = start
-        + hay.get(start..).map_or(0, |rest| {
-            rest.iter()
-                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_' || **b == b'-')
-                .count()
-        });
+    let key = hay.get(start..).map_or(0, |rest| {
+        rest.iter()
+            .take(KEY_MAX + 1)
+            .take_while(|b| is_key_byte(**b))
+            .count()
+    });
+    if key > KEY_MAX {
+        return Ok(None);
+    }
+    let mut i = start + key;
     if at(i)? == Some(b'>') {
         return Ok(Some(i + 1));
     }
@@ -99,6 +103,17 @@ pub fn assignment_value(hay: &[u8], start: usize, eof: bool) -> Result<Option<us
     Ok(Some(i))
 }
 
+/// Longer than the key of any rule that needs an assignment (`secret_access_key`, 17 bytes; a
+/// test checks). A longer run of key bytes from a candidate's start is no key of its rule, and
+/// is not walked to its end: a run of tens of KiB with `oken` in it was walked from each of its
+/// anchors (quadratic: 973x clean JSON for runs of 4 KiB), and one longer than the hold-back
+/// cap kept its candidates waiting for the run's end and failed the body closed.
+pub const KEY_MAX: usize = 32;
+
+fn is_key_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}
+
 /// `\u003e` after its backslash.
 const ESCAPED_GT: &[u8] = b"u003e";
 /// HTML's `>`.
@@ -115,8 +130,11 @@ const QUOT_ENTITIES: [&[u8]; 6] = [
 pub fn not_an_assignment(hay: &[u8], start: usize) -> bool {
     let mut i = start;
     let at = |i: usize| hay.get(i).copied();
-    while at(i).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+    while at(i).is_some_and(is_key_byte) {
         i += 1;
+        if i - start > KEY_MAX {
+            return true;
+        }
     }
     if at(i) == Some(b'\\') {
         // Maybe `\u003e`, an escaped `>`: not ruled out.
@@ -137,3 +155,6 @@ pub fn not_an_assignment(hay: &[u8], start: usize) -> bool {
     }
     at(i).is_some_and(|b| !matches!(b, b'=' | b':' | b'>'))
 }
+
+#[cfg(test)]
+mod tests;

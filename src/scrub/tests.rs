@@ -548,3 +548,26 @@ fn the_end_of_the_bytes_so_far_is_not_the_end_of_the_input() {
 }
 
 mod long_values;
+
+/// A long run of key bytes holding a keyword's anchor (a base64url blob with `oken` in it) is
+/// passed on as it comes: no candidate waits for the run's end, which once failed bodies with
+/// runs past the hold-back cap, and the assignment after it is still found.
+#[test]
+fn a_long_run_holding_a_keyword_is_not_held_back() {
+    let blob = "oken".repeat(50_000);
+    let body = format!("x={blob} password=Tr0ub4dor&3x\n");
+    let mut s = ScrubPolicy::default().scrubber(live(&[]));
+    let (sent, failed) = push_until_failure(&mut s, body.as_bytes());
+    assert!(!failed);
+    assert!(
+        sent.len() >= blob.len(),
+        "the run was held back: {} bytes sent",
+        sent.len()
+    );
+    let (out, _) = run(&ScrubPolicy::default(), &live(&[]), &[body.as_bytes()]);
+    assert!(
+        out.ends_with(b"password=[REDACTED:password]&3x\n"),
+        "{:?}",
+        String::from_utf8_lossy(&out[out.len() - 40..])
+    );
+}

@@ -1,0 +1,101 @@
+//! Assignment prechecks: a key is never longer than [`KEY_MAX`], and a run of key bytes past
+//! it is ruled out without waiting for its end.
+
+use regex_syntax::hir::{Class, Hir, HirKind};
+use regex_syntax::ParserBuilder;
+
+use super::*;
+use crate::scrub::rules::{Verify, DEFAULT_RULES};
+
+/// The longest run of key bytes a regex's start can match, and whether the run stops inside
+/// `h` (at a byte that is no key byte): an upper bound, from the leading parts of a
+/// concatenation whose bytes may all be key bytes.
+fn key_run(h: &Hir) -> (usize, bool) {
+    let is_key = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+    match h.kind() {
+        HirKind::Empty | HirKind::Look(_) => (0, false),
+        HirKind::Literal(lit) => {
+            let n = lit.0.iter().take_while(|b| is_key(**b)).count();
+            (n, n < lit.0.len())
+        }
+        HirKind::Class(Class::Bytes(c)) => {
+            let key = c.iter().any(|r| (r.start()..=r.end()).any(is_key));
+            (usize::from(key), !key)
+        }
+        HirKind::Class(Class::Unicode(c)) => {
+            let key = c
+                .iter()
+                .any(|r| (r.start()..=r.end()).any(|ch| u8::try_from(ch).is_ok_and(is_key)));
+            (usize::from(key), !key)
+        }
+        HirKind::Capture(c) => key_run(&c.sub),
+        HirKind::Repetition(r) => match key_run(&r.sub) {
+            (n, false) => (
+                n.saturating_mul(r.max.map_or(usize::MAX, |m| m as usize)),
+                false,
+            ),
+            stopped => stopped,
+        },
+        HirKind::Concat(parts) => {
+            let mut total = 0;
+            for p in parts {
+                let (n, stop) = key_run(p);
+                total += n;
+                if stop {
+                    return (total, true);
+                }
+            }
+            (total, false)
+        }
+        HirKind::Alternation(alts) => alts
+            .iter()
+            .map(key_run)
+            .fold((0, false), |a, b| (a.0.max(b.0), a.1 || b.1)),
+    }
+}
+
+/// Every rule that needs an assignment (the keyword pack, `cookie`) matches at most
+/// [`KEY_MAX`] key bytes from its start: its key.
+#[test]
+fn every_key_fits_key_max() {
+    let mut rules = 0;
+    for r in DEFAULT_RULES
+        .iter()
+        .filter(|r| r.pack == "keywords" || r.kind == "cookie")
+    {
+        let re = match r.verify {
+            Verify::Keyword { bounded, .. } => bounded,
+            Verify::Regex(re) => re,
+            Verify::PemPrivateKey => panic!("{}: not an assignment rule", r.kind),
+        };
+        let hir = ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .build()
+            .parse(re)
+            .unwrap();
+        let (longest, _) = key_run(&hir);
+        assert!(longest <= KEY_MAX, "{}: a key of {longest} bytes", r.kind);
+        rules += 1;
+    }
+    assert_eq!(rules, 8, "the keyword pack's seven rules and cookie");
+}
+
+/// A run of key bytes longer than any key is no assignment, decided without its end (which may
+/// be tens of KiB away, or past the hold-back cap); one that fits waits for what follows.
+#[test]
+fn a_run_past_key_max_is_no_assignment_and_does_not_wait() {
+    let long = [b"token".as_slice(), &[b'B'; KEY_MAX]].concat();
+    assert_eq!(assignment_value(&long, 0, false), Ok(None));
+    assert!(not_an_assignment(&long, 0));
+    let long_then_assigned = [long.as_slice(), b"=value"].concat();
+    assert_eq!(assignment_value(&long_then_assigned, 0, true), Ok(None));
+    let fits = [b"token".as_slice(), &[b'B'; KEY_MAX - 5]].concat();
+    assert_eq!(assignment_value(&fits, 0, false), Err(()));
+    assert!(!not_an_assignment(&fits, 0));
+    let assigned = [fits.as_slice(), b"=value"].concat();
+    assert_eq!(
+        assignment_value(&assigned, 0, true),
+        Ok(Some(assigned.len() - 5))
+    );
+}
