@@ -18,7 +18,27 @@ pub struct Held {
     /// The candidate (absolute start of the rule's regex, rule index) the rest is about.
     key: Option<(u64, u16)>,
     memo: Memo,
+    /// Bytes of secrets turned down by their checks, from their candidates' starts, counted
+    /// once a candidate's verdict is final: see [`Held::turned_down`].
+    work: u64,
+    /// The absolute end of the last of those secrets.
+    work_at: u64,
+    /// The same two for the candidate being verified: counted by [`Held::settle`], or
+    /// dropped when it waits for more bytes.
+    work_now: u64,
+    work_at_now: u64,
 }
+
+/// Bytes of turned-down secrets that may be verified per byte of the stream (up to the last
+/// such secret), besides [`WORK_SLACK`]. A secret turned down by its check (a placeholder, a
+/// lower-case word) leaves the search to go on at the next candidate, which may lie inside it:
+/// a value holding its own key thousands of times (`token=token=…`, `sessionToken=dummy…`)
+/// had every one verified to the value's end, quadratic, minutes of CPU per 4 MiB. Real bodies
+/// turn down a few placeholders that seldom overlap; a body past this budget fails closed, as
+/// one past the hold-back cap does.
+pub const WORK_PER_BYTE: u64 = 16;
+/// See [`WORK_PER_BYTE`].
+pub const WORK_SLACK: u64 = 1 << 20;
 
 /// What is known of one rule's candidate.
 #[derive(Debug, Default, Clone)]
@@ -54,8 +74,41 @@ impl Held {
         &mut self.memo
     }
 
+    /// A secret ending at `end` (in the bytes so far), found by a candidate whose regex
+    /// starts at `start`, was turned down by its rule's check.
+    pub fn turned_down(&mut self, start: usize, end: usize) {
+        self.work_now += (end - start) as u64;
+        self.work_at_now = self.work_at_now.max(self.base + end as u64);
+    }
+
+    /// Whether the candidate being verified turned a secret down (most turn none down).
+    #[inline]
+    pub fn turned_any_down(&self) -> bool {
+        self.work_now != 0
+    }
+
+    /// Ends the verification of a candidate that turned secrets down. They count only once its
+    /// verdict is final (one that `waits` for more bytes is verified again), so that the count,
+    /// and where it passes the budget, are the same however the bytes arrive. `true` when the
+    /// stream is past its budget ([`WORK_PER_BYTE`]).
+    pub fn settle(&mut self, waits: bool) -> bool {
+        let (work, at) = (
+            std::mem::take(&mut self.work_now),
+            std::mem::take(&mut self.work_at_now),
+        );
+        if waits {
+            return false;
+        }
+        self.work += work;
+        self.work_at = self.work_at.max(at);
+        self.work > WORK_PER_BYTE * self.work_at + WORK_SLACK
+    }
+
     /// The memo of that candidate, if it is the one held.
     pub fn get(&mut self, start: usize, rule: u16) -> Option<&mut Memo> {
         (self.key == Some((self.base + start as u64, rule))).then_some(&mut self.memo)
     }
 }
+
+#[cfg(test)]
+mod tests;

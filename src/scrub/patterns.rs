@@ -394,7 +394,7 @@ impl PatternSet {
                             v => return v,
                         }
                     }
-                    match self.accept(rule, *idx, hay, start, s..e, true) {
+                    match self.accept(rule, *idx, hay, start, s..e, true, held) {
                         Verdict::NoMatch => continue,
                         v => return v,
                     }
@@ -426,7 +426,9 @@ impl PatternSet {
                 }
                 // No wait for the rule's window: the walk's verdicts are final as soon as made.
                 match (simple.find_from(hay, start, eof, skip), &rule.long) {
-                    (Found::Secret(span), _) => self.accept(rule, idx, hay, start, span, check),
+                    (Found::Secret(span), _) => {
+                        self.accept(rule, idx, hay, start, span, check, held)
+                    }
                     (Found::More, _) => Verdict::NeedMore,
                     // Only a value cut off by the bounded form's length can be longer than it
                     // takes: a short `Bearer` word in prose is turned down without the long
@@ -459,7 +461,7 @@ impl PatternSet {
                     _ => rv.find(hay, start..end.min(hay.len()), settled, cache),
                 };
                 match (found, &rule.long) {
-                    (Some(span), _) => self.accept(rule, idx, hay, start, span, check),
+                    (Some(span), _) => self.accept(rule, idx, hay, start, span, check, held),
                     (None, Some(long)) => {
                         if end < hay.len() {
                             held.of(start, idx).bounded_none = true;
@@ -519,13 +521,17 @@ impl PatternSet {
         // regex takes: a value it turned down for its length (too short).
         match long.secret_of_match(&hay[..cap], start..cap, m, cache) {
             Some(span) if span.len() > KEYWORD_VALUE_MAX => {
-                self.accept(rule, idx, hay, start, span, check)
+                self.accept(rule, idx, hay, start, span, check, held)
             }
             _ => Verdict::NoMatch,
         }
     }
 
     /// The verdict on a secret found at `span` by rule `idx` (its regex starting at `start`).
+    /// A secret turned down by its check has cost its bytes: `held` counts them (see
+    /// [`Held::turned_down`]).
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
     fn accept(
         &self,
         rule: &Rule,
@@ -534,12 +540,15 @@ impl PatternSet {
         start: usize,
         span: std::ops::Range<usize>,
         check: bool,
+        held: &mut Held,
     ) -> Verdict {
         let quoted = span.start > 0 && matches!(hay[span.start - 1], b'"' | b'\'');
         let before = &hay[start.saturating_sub(LOOK_BEHIND - 1)..start];
-        if span.is_empty()
-            || (check && !checks::passes(rule.check, &hay[span.clone()], before, quoted))
-        {
+        if span.is_empty() {
+            return Verdict::NoMatch;
+        }
+        if check && !checks::passes(rule.check, &hay[span.clone()], before, quoted) {
+            held.turned_down(start, span.end);
             return Verdict::NoMatch;
         }
         Verdict::Match {

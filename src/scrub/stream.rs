@@ -40,9 +40,10 @@ pub enum Replacement {
     KeepPrefix,
 }
 
-/// The stream failed closed: a single match would have exceeded the hard cap.
+/// The stream failed closed: a single match would have exceeded the hard cap, or the body's
+/// turned-down candidates its verification budget (see `held::WORK_PER_BYTE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("a single redaction candidate exceeded the {HARD_CAP}-byte scrub cap; the rest of the body was withheld")]
+#[error("a redaction candidate exceeded the {HARD_CAP}-byte scrub cap, or the body's candidates the scrub's work budget; the rest of the body was withheld")]
 pub struct Overflow;
 
 #[derive(Debug, Clone, Copy)]
@@ -423,7 +424,12 @@ impl State {
             };
             let abs = self.base + a as u64;
             self.held.base = self.base;
-            match p.verify(&self.buf, a, eof, caches, &mut self.held) {
+            let verdict = p.verify(&self.buf, a, eof, caches, &mut self.held);
+            if self.held.turned_any_down() && self.held.settle(matches!(verdict, Verdict::NeedMore))
+            {
+                return Err(Overflow);
+            }
+            match verdict {
                 Verdict::Match {
                     start,
                     end: e,

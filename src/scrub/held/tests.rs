@@ -1,0 +1,73 @@
+//! The work budget: a body whose turned-down candidates overlap without end fails closed, at
+//! the same byte however it arrives; real bodies full of placeholders pass.
+
+use std::sync::Arc;
+
+use super::*;
+use crate::scrub::{LiveSet, ScrubPolicy};
+
+/// Pushes `body` in `piece`-byte chunks: the bytes sent, and whether the scrubber failed.
+fn scrub_in(body: &[u8], piece: usize) -> (Vec<u8>, bool) {
+    let mut s = ScrubPolicy::default().scrubber(Arc::new(LiveSet::new(Vec::new())));
+    let mut sent = Vec::new();
+    let chunks: Vec<&[u8]> = body.chunks(piece).collect();
+    for (i, c) in chunks.iter().enumerate() {
+        match s.push(Some(c), i + 1 == chunks.len()) {
+            Ok(b) => sent.extend_from_slice(&b.unwrap_or_default()),
+            Err(_) => return (sent, true),
+        }
+    }
+    (sent, false)
+}
+
+/// A value holding its own key thousands of times (each copy a candidate whose value runs to
+/// the same end and is turned down) fails closed instead of being verified from every copy.
+#[test]
+fn a_value_of_its_own_key_repeated_fails_closed_alike_in_every_chunking() {
+    let body = format!("{} \n", "token=".repeat(10_000)).repeat(4);
+    for piece in [7, 1000, 16 << 10, body.len()] {
+        // What goes out before the failure depends on the pieces; the failure does not.
+        assert!(
+            scrub_in(body.as_bytes(), piece).1,
+            "passed in {piece}-byte pieces"
+        );
+    }
+}
+
+/// Bodies full of turned-down values (placeholders, one per line, and masked values next to
+/// each other) stay well inside the budget.
+#[test]
+fn placeholders_on_every_line_pass() {
+    let body = "password=***\ntoken: xxxxxxxxxxxxxxxx\n".repeat(40_000);
+    let (sent, failed) = scrub_in(body.as_bytes(), 16 << 10);
+    assert!(!failed);
+    assert_eq!(sent, body.as_bytes());
+}
+
+/// Work counts once a verdict is final: a candidate verified again after waiting for more
+/// bytes is counted once.
+#[test]
+fn waiting_verifications_are_not_counted() {
+    let mut held = Held::default();
+    for _ in 0..3 {
+        held.turned_down(0, 1000);
+        assert!(held.turned_any_down());
+        assert!(!held.settle(true));
+    }
+    held.turned_down(0, 1000);
+    assert!(!held.settle(false));
+    assert!(!held.turned_any_down());
+    assert_eq!((held.work, held.work_at), (1000, 1000));
+    // The same secret turned down from 1,064 more candidates (all starting at 0: the most
+    // overlap there is) passes 16 bytes a byte of its 1,000 and the slack only at the last.
+    let budget = WORK_PER_BYTE * 1000 + WORK_SLACK;
+    let mut settled = 1;
+    loop {
+        held.turned_down(0, 1000);
+        if held.settle(false) {
+            break;
+        }
+        settled += 1;
+    }
+    assert_eq!(settled, budget / 1000);
+}
