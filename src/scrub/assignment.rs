@@ -110,8 +110,9 @@ pub fn assignment_value(hay: &[u8], start: usize, eof: bool) -> Result<Option<us
 /// cap kept its candidates waiting for the run's end and failed the body closed.
 pub const KEY_MAX: usize = 32;
 
+/// A byte a key may hold: `twilio.auth_token` is one key (a `.` in a dotted config path).
 fn is_key_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
 }
 
 /// `\u003e` after its backslash.

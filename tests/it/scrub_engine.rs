@@ -127,6 +127,7 @@ fn positives() -> Vec<(&'static str, String, String)> {
         s("azure_sas_signature", "https://x.blob.core.windows.net/c/b?sv=2022-11-02&se=2026-01-01&sp=r&sig=Q7vL4nR8sT1wY6zB3cF5gJ0dK2eA7iU9oHx9kP2m%2Bx%3D".into(), "Q7vL4nR8sT1wY6zB3cF5gJ0dK2eA7iU9oHx9kP2m%2Bx%3D"),
         s("twilio_auth_token", "TWILIO_AUTH_TOKEN=9f2c1e9a7b6d5c4e3f2a1b0c9d8e7f6a".into(), "9f2c1e9a7b6d5c4e3f2a1b0c9d8e7f6a"),
         s("twilio_auth_token", r#"{"twilioAuthToken": "9f2c1e9a7b6d5c4e3f2a1b0c9d8e7f6a"}"#.into(), "9f2c1e9a7b6d5c4e3f2a1b0c9d8e7f6a"),
+        s("twilio_auth_token", "twilio.auth_token = 9f2c1e9a7b6d5c4e3f2a1b0c9d8e7f6a".into(), "9f2c1e9a7b6d5c4e3f2a1b0c9d8e7f6a"),
         s("private_key", format!("PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nPublic-Lines: 1\nAAAAC3NzaC1lZDI1NTE5AAAAIHx9kP2m\nPrivate-Lines: 1\n{B64_40}\nPrivate-MAC: 4b1d0e\n"), B64_40),
         s("github_token", r#"{"token":"v1.9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"}"#.into(), "v1.9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"),
         s("gitlab_token", "glft-Q7vL4nR8sT1wY6zB3cF5".into(), "glft-Q7vL4nR8sT1wY6zB3cF5"),

@@ -11,7 +11,7 @@ use crate::scrub::rules::{Verify, DEFAULT_RULES};
 /// `h` (at a byte that is no key byte): an upper bound, from the leading parts of a
 /// concatenation whose bytes may all be key bytes.
 fn key_run(h: &Hir) -> (usize, bool) {
-    let is_key = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+    let is_key = is_key_byte;
     match h.kind() {
         HirKind::Empty | HirKind::Look(_) => (0, false),
         HirKind::Literal(lit) => {
