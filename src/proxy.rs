@@ -32,7 +32,7 @@ use pingora::{Error, ErrorType, Result};
 use crate::audit::{redact_query, AuditRecord};
 use crate::policy::Outcome;
 use crate::routes::{is_private, Route};
-use crate::scrub::ScrubPolicy;
+use crate::scrub::{Overflow, ScrubPolicy};
 use crate::state::State;
 use crate::target::Scheme;
 pub use ctx::Ctx;
@@ -328,10 +328,14 @@ impl ProxyHttp for CredgateProxy {
             match s.push(body.as_deref(), end_of_stream) {
                 Ok(b) => *body = b,
                 Err(e) => {
-                    // Fail closed: a match larger than the cap. Nothing more of this body goes
-                    // out; the aborted stream tells the agent it is incomplete.
+                    // Fail closed: a match larger than the cap, or candidates past the work
+                    // budget. Nothing more of this body goes out; the aborted stream tells the
+                    // agent it is incomplete.
                     *body = None;
-                    ctx.rejection = Some(Rejection::ScrubOverflow);
+                    ctx.rejection = Some(match e {
+                        Overflow::Cap => Rejection::ScrubOverflow,
+                        Overflow::Budget => Rejection::ScrubBudget,
+                    });
                     return Err(Error::explain(ErrorType::InternalError, e.to_string()));
                 }
             }

@@ -46,6 +46,10 @@ pub enum Rejection {
     /// The response scrubber failed closed (one candidate past its hard cap): the rest of the
     /// body was withheld.
     ScrubOverflow,
+    /// The response scrubber failed closed (candidates turned down by their checks overlapped
+    /// past its work budget: a value holding its own key thousands of times): the rest of the
+    /// body was withheld.
+    ScrubBudget,
     Internal,
 }
 
@@ -72,7 +76,8 @@ impl Rejection {
             | Rejection::UndecodableEncoding
             | Rejection::UpstreamSwitchedProtocols
             | Rejection::UpstreamBadRange
-            | Rejection::ScrubOverflow => 502,
+            | Rejection::ScrubOverflow
+            | Rejection::ScrubBudget => 502,
             Rejection::UpstreamTimeout | Rejection::UpstreamConnectTimeout => 504,
             Rejection::ConnectNotSupported => 405,
             Rejection::UpgradeNotSupported => 501,
@@ -111,6 +116,7 @@ impl Rejection {
             Rejection::UpstreamSwitchedProtocols => "upstream_switched_protocols",
             Rejection::UpstreamBadRange => "upstream_bad_range",
             Rejection::ScrubOverflow => "scrub_overflow",
+            Rejection::ScrubBudget => "scrub_budget",
             Rejection::Internal => "internal_error",
         }
     }
@@ -206,6 +212,11 @@ impl Rejection {
             Rejection::ScrubOverflow => {
                 "the response held a secret-like block longer than the scrubber's limit; the rest \
                  of it was withheld"
+                    .into()
+            }
+            Rejection::ScrubBudget => {
+                "the response held secret-like candidates overlapping past what the scrubber \
+                 verifies per byte (a value repeating its own key); the rest of it was withheld"
                     .into()
             }
             Rejection::Internal => "internal error".into(),

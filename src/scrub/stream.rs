@@ -40,11 +40,27 @@ pub enum Replacement {
     KeepPrefix,
 }
 
-/// The stream failed closed: a single match would have exceeded the hard cap, or the body's
-/// turned-down candidates its verification budget (see `held::WORK_PER_BYTE`).
+/// Why the stream failed closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("a redaction candidate exceeded the {HARD_CAP}-byte scrub cap, or the body's candidates the scrub's work budget; the rest of the body was withheld")]
-pub struct Overflow;
+pub enum Overflow {
+    /// A single match would have exceeded the hard cap.
+    #[error("a single redaction candidate exceeded the {HARD_CAP}-byte scrub cap; the rest of the body was withheld")]
+    Cap,
+    /// The body's candidates turned down by their checks overlapped past the verification
+    /// budget (see `held::WORK_PER_BYTE`).
+    #[error("the body's redaction candidates overlapped past the scrub's work budget; the rest of the body was withheld")]
+    Budget,
+}
+
+impl Overflow {
+    /// The label for metrics and the audit line.
+    pub fn label(self) -> &'static str {
+        match self {
+            Overflow::Cap => "scrub_overflow",
+            Overflow::Budget => "scrub_budget",
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Interval {
@@ -154,7 +170,7 @@ impl Scanner {
         match st.find_intervals(self, caches, true, bytes.len() as u64) {
             Ok(_) => st.pending.first().map(|iv| iv.rule),
             // A candidate past the cap in decoded bytes: the run is redacted, as a body would be.
-            Err(Overflow) => Some(None),
+            Err(_) => Some(None),
         }
     }
 
@@ -341,7 +357,7 @@ impl State {
             self.emitted = limit;
         }
         if !eof && end - self.emitted > 2 * HARD_CAP as u64 {
-            return Err(Overflow);
+            return Err(Overflow::Cap);
         }
         let cut = self.emitted.saturating_sub(KEEP).max(self.base) - self.base;
         self.buf.drain(..cut as usize);
@@ -427,7 +443,7 @@ impl State {
             let verdict = p.verify(&self.buf, a, eof, caches, &mut self.held);
             if self.held.turned_any_down() && self.held.settle(matches!(verdict, Verdict::NeedMore))
             {
-                return Err(Overflow);
+                return Err(Overflow::Budget);
             }
             match verdict {
                 Verdict::Match {
@@ -449,7 +465,7 @@ impl State {
                     self.pat_scan = abs;
                     return Ok(abs);
                 }
-                Verdict::Overflow => return Err(Overflow),
+                Verdict::Overflow => return Err(Overflow::Cap),
             }
         }
     }

@@ -466,12 +466,26 @@ fn httpbin_redirect_and_drip_through_the_engine() {
 fn an_endless_private_key_block_fails_closed_through_the_proxy() {
     let mut chunks = vec![b"ok -----BEGIN PRIVATE KEY-----\n".to_vec()];
     chunks.extend(std::iter::repeat_n(vec![b'A'; 8192], 20));
+    fails_closed_through_the_proxy(chunks, "keys", "AAAAAAAA", "scrub_overflow");
+}
+
+/// A value repeating its own key thousands of times (each copy a candidate turned down by its
+/// check) fails closed on the scrubber's work budget, with its own reason.
+#[test]
+fn a_value_repeating_its_key_fails_closed_on_the_work_budget() {
+    let chunks = std::iter::repeat_n(format!("{} \n", "token=".repeat(10_000)).into_bytes(), 8);
+    fails_closed_through_the_proxy(chunks.collect(), "keywords", "token=token=", "scrub_budget");
+}
+
+/// Sends `chunks` through a route scrubbing with `pack`: the response fails before `absent`
+/// gets out, and the audit line names `reason`.
+fn fails_closed_through_the_proxy(chunks: Vec<Vec<u8>>, pack: &str, absent: &str, reason: &str) {
     let port = chunked_upstream("Content-Type: text/plain\r\n", chunks);
     let secret = SecretFile::new("live-credential-for-pem-123");
     let cg = Credgate::start(
         &[(
             "p.yaml",
-            route_with("PEM", port, &secret, "  packs: [keys]"),
+            route_with("PEM", port, &secret, &format!("  packs: [{pack}]")),
         )],
         "",
     );
@@ -489,16 +503,18 @@ fn an_endless_private_key_block_fails_closed_through_the_proxy() {
         .output()
         .unwrap();
     let body = String::from_utf8_lossy(&out.stdout);
-    assert!(!body.contains("AAAAAAAA"), "no key material: {body}");
-    assert!(
-        !out.status.success(),
-        "the stream is aborted, not ended cleanly"
-    );
+    assert!(!body.contains(absent), "withheld: {body}");
     let line = &cg.audit_n(1)[0];
+    // Failing before the response head went out, credgate answers 502 with the reason;
+    // after, it aborts the stream.
+    assert!(
+        !out.status.success() || body.contains(&format!("\"{reason}\"")),
+        "the stream is aborted, not ended cleanly: {line}: {body}"
+    );
     assert_eq!(line["scrub"], "failed_closed", "{line}");
-    assert_eq!(line["redactions_by_kind"]["scrub_overflow"], 1);
+    assert_eq!(line["redactions_by_kind"][reason], 1);
     assert_eq!(line["decision"], "error", "{line}");
-    assert_eq!(line["reason"], "scrub_overflow", "{line}");
+    assert_eq!(line["reason"], reason, "{line}");
 }
 
 /// Run by hand: `cargo test --release --test it -- --ignored one_gib --nocapture`.

@@ -22,7 +22,8 @@ pub struct StreamScrubber {
     tally: Tally,
     /// Event-stream reassembly, when the body is `text/event-stream` and the route wants it.
     sse: Option<Box<SseView>>,
-    failed: bool,
+    /// Why the stream failed closed, once it has (and stays failed).
+    failed: Option<Overflow>,
     /// Pass the body through untouched (a binary content type the route chose to skip).
     skip_body: bool,
     /// Body redactions, total (also in `body_counts`).
@@ -39,7 +40,7 @@ impl StreamScrubber {
             state: State::default(),
             tally: Tally::default(),
             sse: None,
-            failed: false,
+            failed: None,
             skip_body: false,
             redactions: 0,
             body_counts: Counts::default(),
@@ -93,7 +94,7 @@ impl StreamScrubber {
 
     /// Whether the stream failed closed.
     pub fn failed(&self) -> bool {
-        self.failed
+        self.failed.is_some()
     }
 
     /// Scrubs one header value; returns the replacement and the number of redactions when
@@ -126,8 +127,8 @@ impl StreamScrubber {
     /// Feeds one chunk; returns what can be sent now. With `end`, flushes everything. After an
     /// [`Overflow`] nothing more is ever returned.
     pub fn push(&mut self, chunk: Option<&[u8]>, end: bool) -> Result<Option<Bytes>, Overflow> {
-        if self.failed {
-            return Err(Overflow);
+        if let Some(cause) = self.failed {
+            return Err(cause);
         }
         if self.skip_body {
             let Some(c) = chunk else { return Ok(None) };
@@ -175,11 +176,11 @@ impl StreamScrubber {
             &self.scanner.live_kind,
             &mut self.body_counts,
         );
-        if r.is_err() {
-            self.failed = true;
+        if let Err(cause) = r {
+            self.failed = Some(cause);
             self.state = State::default();
-            self.body_counts.add(&Arc::from("scrub_overflow"), 1);
-            return Err(Overflow);
+            self.body_counts.add(&Arc::from(cause.label()), 1);
+            return Err(cause);
         }
         Ok(if out.is_empty() && !end {
             None
