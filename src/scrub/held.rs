@@ -6,6 +6,10 @@
 //! never change once they have arrived, so the lazy DFA walks of the waiting candidate go on
 //! from where they stopped, and a bounded regex that found nothing in its whole window is not
 //! searched again.
+//!
+//! Also the stream's work budget: the bytes of secrets turned down by their checks, whose
+//! candidates may overlap without end (a value holding its own key thousands of times). A
+//! stream past it fails closed (see [`WORK_PER_BYTE`]).
 
 use super::verifier::Walked;
 

@@ -169,7 +169,8 @@ impl Scanner {
         st.buf.extend_from_slice(bytes);
         match st.find_intervals(self, caches, true, bytes.len() as u64) {
             Ok(_) => st.pending.first().map(|iv| iv.rule),
-            // A candidate past the cap in decoded bytes: the run is redacted, as a body would be.
+            // A candidate past the cap, or past the work budget, in decoded bytes: the run is
+            // redacted whole, where a body would fail closed.
             Err(_) => Some(None),
         }
     }
