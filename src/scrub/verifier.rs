@@ -253,25 +253,45 @@ impl RegexVerifier {
 
     /// The value of `m`, a keyword rule's match, from its opener and its closer (see
     /// [`RegexVerifier::capture_forms_with`]). `None` (the general search decides) where `m`
-    /// ends the bytes.
+    /// ends the bytes in a form whose values hold escapes.
     fn form_secret(&self, hay: &[u8], m: Match, cache: &mut RuleCache) -> Option<Range<usize>> {
         let openers = self.openers.as_deref()?;
-        if m.end() >= hay.len() {
-            return None;
-        }
         let cache = cache.openers.get_or_insert_with(|| openers.create_cache());
         let input = Input::new(hay)
             .span(m.start()..m.end())
             .anchored(Anchored::Yes);
         let start = openers.try_search_fwd(cache, &input).ok()??.offset();
         let value = &hay[start..m.end()];
-        let closer = match closers(&hay[m.start()..start]) {
-            Closers::OneByte => 1,
-            Closers::OneOf(closers) => closers.iter().find(|c| value.ends_with(c))?.len(),
+        let form = closers(&hay[m.start()..start]);
+        let end = if m.end() < hay.len() {
+            let closer = match form.closers {
+                Closers::OneByte => 1,
+                Closers::OneOf(closers) => closers.iter().find(|c| value.ends_with(c))?.len(),
+            };
+            m.end().checked_sub(closer)?
+        } else {
+            // Ended by a closer or by `$` (whole or cut short, in the unbounded regex). Where
+            // no value byte may begin a closer, the value ends at the first byte that does.
+            // (Decoded base64 is scanned as a whole input: each `token=token=…` value in it
+            // ended the bytes, and the general search over 48 KB cost 37 million
+            // instructions.)
+            let stop = form.stop?;
+            start
+                + value
+                    .iter()
+                    .position(|&b| stop[b as usize])
+                    .unwrap_or(value.len())
         };
-        let end = m.end().checked_sub(closer)?;
         (end > start).then_some(start..end)
     }
+}
+
+/// What a keyword value's form tells of its end.
+struct Form {
+    closers: Closers,
+    /// In a form whose value holds no escapes, the bytes a value may not hold, one of which
+    /// begins each closer.
+    stop: Option<&'static [bool; 256]>,
 }
 
 /// How a keyword value ends, in the form its opener tells.
@@ -282,31 +302,57 @@ enum Closers {
     OneOf(&'static [&'static [u8]]),
 }
 
-/// The closers of the form `opener` (a key and what follows it up to the value, as `openers!`
-/// matched it) opens. The checks' order matters where one opener ends another's way: `=>` is
-/// a separator (a bare value follows), `>` alone opens XML.
-fn closers(opener: &[u8]) -> Closers {
+/// The form `opener` (a key and what follows it up to the value, as `openers!` matched it)
+/// opens. The checks' order matters where one opener ends another's way: `=>` is a separator
+/// (a bare value follows), `>` alone opens XML.
+fn closers(opener: &[u8]) -> Form {
     const GO_XML: &[&[u8]] = &[b"\\u003c/", b"\\u003C/"];
     let ends = |s: &[u8]| opener.ends_with(s);
+    let escaped = |closers| Form {
+        closers,
+        stop: None,
+    };
+    let plain = |closers, stop| Form {
+        closers,
+        stop: Some(stop),
+    };
     if ends(b"\\\"") {
-        Closers::OneOf(&[b"\\\""])
+        escaped(Closers::OneOf(&[b"\\\""]))
     } else if ends(b"\"") {
-        Closers::OneOf(&[b"\""])
+        escaped(Closers::OneOf(&[b"\""]))
     } else if ends(b"'") {
-        Closers::OneOf(&[b"'"])
+        plain(Closers::OneOf(&[b"'"]), &SINGLE_QUOTED_STOP)
     } else if ends(b"&gt;") {
-        Closers::OneOf(&[b"&lt;/"])
+        escaped(Closers::OneOf(&[b"&lt;/"]))
     } else if DOUBLE_QUOTE_ENTITIES.iter().any(|q| ends(q)) {
-        Closers::OneOf(DOUBLE_QUOTE_ENTITIES)
+        escaped(Closers::OneOf(DOUBLE_QUOTE_ENTITIES))
     } else if SINGLE_QUOTE_ENTITIES.iter().any(|q| ends(q)) {
-        Closers::OneOf(SINGLE_QUOTE_ENTITIES)
+        escaped(Closers::OneOf(SINGLE_QUOTE_ENTITIES))
     } else if ends(b"u003e") || ends(b"u003E") {
-        Closers::OneOf(GO_XML)
+        plain(Closers::OneOf(GO_XML), &GO_XML_STOP)
     } else if ends(b">") && !ends(b"=>") {
-        Closers::OneOf(&[b"</"])
+        plain(Closers::OneOf(&[b"</"]), &XML_STOP)
     } else {
-        Closers::OneByte
+        plain(Closers::OneByte, &BARE_STOP)
     }
+}
+
+/// The bytes outside each escape-free form's value class, as `assignment!` writes them
+/// (`'([^'\r\n]…`, `>([^<\r\n]…`, `\\u003[eE]([^<\\\r\n]…`, `([^\s"'<>&,;{}\[\]\\]…`).
+/// The property test over every form checks them against the general search.
+static SINGLE_QUOTED_STOP: [bool; 256] = byte_set(b"'\r\n");
+static XML_STOP: [bool; 256] = byte_set(b"<\r\n");
+static GO_XML_STOP: [bool; 256] = byte_set(b"<\\\r\n");
+static BARE_STOP: [bool; 256] = byte_set(b" \t\n\x0b\x0c\r\"'<>&,;{}[]\\");
+
+const fn byte_set(bytes: &[u8]) -> [bool; 256] {
+    let mut set = [false; 256];
+    let mut i = 0;
+    while i < bytes.len() {
+        set[bytes[i] as usize] = true;
+        i += 1;
+    }
+    set
 }
 
 /// `dq_entity!` and `sq_entity!` (`rules/keyword_regex.rs`), spelled out.

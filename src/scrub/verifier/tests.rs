@@ -189,6 +189,48 @@ fn every_form_of_assignment_has_its_value_found_from_opener_and_closer() {
     }
 }
 
+/// A match that ends the bytes, in a form whose values hold no escapes, has its value found
+/// from its opener too: the value ends at the first byte it may not hold (a closer, whole or
+/// cut short, or none). Decoded base64 is scanned as a whole input, where every value of a
+/// `token=token=…` run ends the bytes.
+#[test]
+fn a_plain_value_that_ends_the_bytes_is_found_from_its_opener() {
+    let value = "Zx81Kq0PLm3N7vBt2YwR";
+    let forms = [
+        format!("token={value}"),
+        format!("token={value}\n"),
+        format!("token: {value}\t"),
+        format!("token='{value}"),
+        format!("token='{value}'"),
+        format!("token>{value}"),
+        format!("token>{value}<"),
+        format!("token>{value}</"),
+        format!(r"token\u003e{value}"),
+        format!(r"token\u003e{value}\u003"),
+        format!(r"token\u003e{value}\u003c/"),
+    ];
+    let v = keyword_verifiers()
+        .iter()
+        .find(|v| v.kind == "token")
+        .unwrap();
+    for hay in &forms {
+        let hay = hay.as_bytes();
+        let (secret, end) = secret_and_end(&v.long_without, hay)
+            .unwrap_or_else(|| panic!("no value in {}", String::from_utf8_lossy(hay)));
+        assert_eq!(&hay[secret.clone()], value.as_bytes());
+        assert_eq!(end, hay.len(), "{}", String::from_utf8_lossy(hay));
+        let mut caches = Caches::default();
+        let cache = caches.get(0, &v.long_with);
+        let m = v.long_with.find_match(hay, 0..hay.len(), cache).unwrap();
+        assert_eq!(
+            v.long_with.form_secret(hay, m, cache),
+            Some(secret),
+            "{}",
+            String::from_utf8_lossy(hay)
+        );
+    }
+}
+
 /// A match that ends the bytes may end at the unbounded regex's `$` rather than at a closer:
 /// there `\&quot;` is an escaped quote inside the value, not a backslash and then the closer.
 #[test]
