@@ -9,8 +9,11 @@
 //!
 //! Also the stream's work budget: the bytes of secrets turned down by their checks, whose
 //! candidates may overlap without end (a value holding its own key thousands of times). A
-//! stream past it fails closed (see [`WORK_PER_BYTE`]).
+//! stream past it fails closed (see [`WORK_PER_BYTE`]); a stream's decoded base64 runs share
+//! one (see [`Budget`]). And, per rule, the last long run of a token's class its direct matcher
+//! walked, so that anchors repeated inside one run do not walk it again (see `KnownRun`).
 
+use super::simple::KnownRun;
 use super::verifier::Walked;
 
 /// Per stream (body, event-stream logical stream, decoded base64 run): the candidate that
@@ -31,6 +34,23 @@ pub struct Held {
     /// dropped when it waits for more bytes.
     work_now: u64,
     work_at_now: u64,
+    /// Per rule, the last long run its direct matcher walked.
+    runs: Vec<KnownRun>,
+    /// Where these bytes start in the budget's count: 0, but for a decoded base64 run, whose
+    /// stream's runs share one budget (see [`Budget`]).
+    budget_base: u64,
+}
+
+/// The work budget of a stream's decoded base64 runs, carried from each run to the next as if
+/// they were one stream. Each run is scanned as a whole input of its own: with a budget of its
+/// own, each had the whole [`WORK_SLACK`] to spend, and a body of 48 KB runs decoding to
+/// `token=token=…` spent it in every run.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Budget {
+    work: u64,
+    work_at: u64,
+    /// Decoded bytes so far.
+    bytes: u64,
 }
 
 /// Bytes of turned-down secrets that may be verified per byte of the stream (up to the last
@@ -82,7 +102,9 @@ impl Held {
     /// starts at `start`, was turned down by its rule's check.
     pub fn turned_down(&mut self, start: usize, end: usize) {
         self.work_now += (end - start) as u64;
-        self.work_at_now = self.work_at_now.max(self.base + end as u64);
+        self.work_at_now = self
+            .work_at_now
+            .max(self.budget_base + self.base + end as u64);
     }
 
     /// Whether the candidate being verified turned a secret down (most turn none down).
@@ -106,6 +128,37 @@ impl Held {
         self.work += work;
         self.work_at = self.work_at.max(at);
         self.work > WORK_PER_BYTE * self.work_at + WORK_SLACK
+    }
+
+    /// Rule `rule`'s known run, for bytes starting at [`Held::base`].
+    #[inline]
+    pub fn known_run(&mut self, rule: u16) -> &mut KnownRun {
+        let i = usize::from(rule);
+        if self.runs.len() <= i {
+            self.grow_runs(i + 1);
+        }
+        let known = &mut self.runs[i];
+        known.base = self.base;
+        known
+    }
+
+    #[cold]
+    fn grow_runs(&mut self, rules: usize) {
+        self.runs.resize(rules, KnownRun::default());
+    }
+
+    /// Goes on with `budget`'s count, for the decoded base64 run that comes next.
+    pub fn resume(&mut self, budget: &Budget) {
+        self.work = budget.work;
+        self.work_at = budget.work_at;
+        self.budget_base = budget.bytes;
+    }
+
+    /// Leaves the count in `budget` after a decoded run of `len` bytes.
+    pub fn spent(&self, budget: &mut Budget, len: usize) {
+        budget.work = self.work;
+        budget.work_at = self.work_at;
+        budget.bytes += len as u64;
     }
 
     /// The memo of that candidate, if it is the one held.

@@ -425,7 +425,8 @@ impl PatternSet {
                     return Verdict::NoMatch;
                 }
                 // No wait for the rule's window: the walk's verdicts are final as soon as made.
-                match (simple.find_from(hay, start, eof, skip), &rule.long) {
+                let known = held.known_run(idx);
+                match (simple.find_known(hay, start, eof, skip, known), &rule.long) {
                     (Found::Secret(span), _) => {
                         self.accept(rule, idx, hay, start, span, check, held)
                     }
@@ -531,7 +532,7 @@ impl PatternSet {
     /// A secret turned down by its check has cost its bytes: `held` counts them (see
     /// [`Held::turned_down`]).
     #[allow(clippy::too_many_arguments)]
-    #[inline]
+    #[inline(always)]
     fn accept(
         &self,
         rule: &Rule,

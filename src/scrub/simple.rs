@@ -128,6 +128,94 @@ fn run(set: &[bool; 256], hay: &[u8]) -> usize {
         .count()
 }
 
+/// Runs whose maximum is above this are remembered (see [`KnownRun`]): a shorter one costs a
+/// candidate at most this many bytes of walk however its anchors repeat.
+const REMEMBERED_RUN: usize = 64;
+
+/// The last long run of a rule's class that the rule's walk went over, by absolute offsets in
+/// the stream. Anchors can repeat inside a run of their own token's class (`-eyJ-eyJ…`,
+/// `sk-sk-…`): each is a candidate whose run goes on to the rule's maximum (1,024 bytes for a
+/// JWT's header), so a body of them cost ~165x clean JSON, walking the same bytes again from
+/// every anchor. Bytes never change once they have arrived, so a run starting inside a known
+/// one is known up to that one's end and walked only past it: every byte is walked about once
+/// per rule.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct KnownRun {
+    /// The step whose class the run is of.
+    step: u8,
+    /// Every byte in `from..to` is a member.
+    from: u64,
+    to: u64,
+    /// The byte at `to` is there and is not a member: a run inside ends exactly at `to`.
+    ended: bool,
+    /// The offset of the bytes' first byte in the stream, for the walk under way.
+    pub base: u64,
+    /// Bytes walked through this memo: what the tests hold to the length of the bytes.
+    #[cfg(test)]
+    pub walked: usize,
+}
+
+impl KnownRun {
+    /// [`run`] over `rest` (at `i` in the bytes, cut to `max` bytes) for step `k`, from what
+    /// is known, remembering a long run. Runs of real tokens are shorter than
+    /// [`REMEMBERED_RUN`]: they cost two comparisons more than a plain walk.
+    #[inline]
+    fn run(&mut self, k: u8, set: &[bool; 256], rest: &[u8], i: usize, max: usize) -> usize {
+        let at = self.base + i as u64;
+        if at < self.to && self.from <= at && self.step == k {
+            return self.go_on(k, set, rest, at, max);
+        }
+        let n = run(set, &rest[..rest.len().min(max)]);
+        #[cfg(test)]
+        {
+            // With the byte that ended the run.
+            self.walked += n + 1;
+        }
+        if n >= REMEMBERED_RUN {
+            self.remember(k, set, rest, at, at, n);
+        }
+        n
+    }
+
+    /// A run starting inside the known one: known up to its end, walked only past it.
+    #[cold]
+    #[inline(never)]
+    fn go_on(&mut self, k: u8, set: &[bool; 256], rest: &[u8], at: u64, max: usize) -> usize {
+        let lim = rest.len().min(max);
+        // `to` is never past the bytes so far: `rest` reaches it.
+        let known = (self.to - at) as usize;
+        let n = if known >= lim {
+            lim
+        } else if self.ended {
+            known
+        } else {
+            let more = run(set, &rest[known..lim]);
+            #[cfg(test)]
+            {
+                self.walked += more + 1;
+            }
+            known + more
+        };
+        debug_assert_eq!(
+            n,
+            run(set, &rest[..lim]),
+            "a known run walks as a fresh one"
+        );
+        if at + n as u64 > self.to {
+            self.remember(k, set, rest, at, self.from, n);
+        }
+        n
+    }
+
+    /// Step `k`'s run from `from` to `n` bytes into `rest` (at absolute offset `at`).
+    fn remember(&mut self, k: u8, set: &[bool; 256], rest: &[u8], at: u64, from: u64, n: usize) {
+        self.step = k;
+        self.from = from;
+        self.to = at + n as u64;
+        self.ended = rest.get(n).is_some_and(|&b| !set[b as usize]);
+    }
+}
+
 /// The escapes a run takes as members (for its `/` and `+`), as regexes.
 const ESCAPED_SLASH: &str = r"\\/";
 const ESCAPED_PLUS: &str = r"\\u002[bB]";
@@ -243,19 +331,41 @@ impl Simple {
         skip
     }
 
-    /// What a walk from `start` decides, with the anchor's proven steps skipped (`skip` from
-    /// [`Simple::skip_for`] for the anchor that is at `start`).
+    /// [`Simple::find_known`] with nothing known.
+    #[cfg(test)]
     pub fn find_from(&self, hay: &[u8], start: usize, eof: bool, skip: Skip) -> Found {
+        self.find_known(hay, start, eof, skip, &mut KnownRun::default())
+    }
+
+    /// What a walk from `start` decides, with the anchor's proven steps skipped (`skip` from
+    /// [`Simple::skip_for`] for the anchor that is at `start`), going on from the rule's known
+    /// run (see [`KnownRun`]; its `base` is `hay[0]`'s offset in the stream).
+    pub fn find_known(
+        &self,
+        hay: &[u8],
+        start: usize,
+        eof: bool,
+        skip: Skip,
+        known: &mut KnownRun,
+    ) -> Found {
         let mut capped = false;
-        match self.walk(hay, start, eof, skip, &mut capped) {
+        match self.walk(hay, start, eof, skip, &mut capped, known) {
             Found::No if capped => Found::Capped,
             found => found,
         }
     }
 
-    /// [`Simple::find_from`]'s walk; sets `capped` when a run stops at its maximum with a
+    /// [`Simple::find_known`]'s walk; sets `capped` when a run stops at its maximum with a
     /// member next (the walk turns down a longer run the regex's bound would too).
-    fn walk(&self, hay: &[u8], start: usize, eof: bool, skip: Skip, capped: &mut bool) -> Found {
+    fn walk(
+        &self,
+        hay: &[u8],
+        start: usize,
+        eof: bool,
+        skip: Skip,
+        capped: &mut bool,
+        known: &mut KnownRun,
+    ) -> Found {
         if self.start_boundary && start > 0 && is_word(hay[start - 1]) {
             return Found::No;
         }
@@ -309,7 +419,11 @@ impl Simple {
                     max,
                     esc: false,
                 } => {
-                    let n = run(set, &rest[..rest.len().min(*max)]);
+                    let n = if *max > REMEMBERED_RUN {
+                        known.run(k as u8, set, rest, i, *max)
+                    } else {
+                        run(set, &rest[..rest.len().min(*max)])
+                    };
                     // Every byte so far is a member: the run may go on.
                     if n == rest.len() && n < *max && !eof {
                         return Found::More;

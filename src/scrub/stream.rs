@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 pub use super::counts::Counts;
 use super::counts::Tally;
-use super::held::Held;
+use super::held::{Budget, Held};
 use super::live::LiveSet;
 use super::patterns::{append_short, Caches, Label, PatternSet, Verdict, HARD_CAP, LOOK_BEHIND};
 use super::prefilter::Candidates;
@@ -164,10 +164,19 @@ impl Scanner {
 
     /// The first redaction in `bytes` scanned as a whole body, without decoding base64 in them
     /// again: its rule, or `Some(None)` for a live credential.
-    fn first_redaction(&self, bytes: &[u8], caches: &mut Caches) -> Option<Option<u16>> {
+    /// `budget` is the work budget its stream's runs share.
+    fn first_redaction(
+        &self,
+        bytes: &[u8],
+        caches: &mut Caches,
+        budget: &mut Budget,
+    ) -> Option<Option<u16>> {
         let mut st = State::without_base64();
         st.buf.extend_from_slice(bytes);
-        match st.find_intervals(self, caches, true, bytes.len() as u64) {
+        st.held.resume(budget);
+        let found = st.find_intervals(self, caches, true, bytes.len() as u64);
+        st.held.spent(budget, bytes.len());
+        match found {
             Ok(_) => st.pending.first().map(|iv| iv.rule),
             // A candidate past the cap, or past the work budget, in decoded bytes: the run is
             // redacted whole, where a body would fail closed.
@@ -230,6 +239,8 @@ pub(super) struct State {
     /// Base64 stream: where the run search resumes, and what it walked of a run still open.
     b64_scan: u64,
     b64_resume: super::base64_runs::Resume,
+    /// The work budget the decoded runs share.
+    b64_budget: Budget,
     /// No base64 search (see [`State::without_base64`]).
     nested: bool,
 }
@@ -507,8 +518,8 @@ impl State {
             match next_run(hay, from, self.base, eof, inside, &mut self.b64_resume) {
                 Next::Run(r) => {
                     let (s, e) = (self.base + r.start as u64, self.base + r.end as u64);
-                    if let Some(rule) =
-                        decode(&hay[r.clone()]).and_then(|d| sc.first_redaction(&d, caches))
+                    if let Some(rule) = decode(&hay[r.clone()])
+                        .and_then(|d| sc.first_redaction(&d, caches, &mut self.b64_budget))
                     {
                         self.pending.push(Interval {
                             start: s,

@@ -72,3 +72,47 @@ fn waiting_verifications_are_not_counted() {
     }
     assert_eq!(settled, budget / 1000);
 }
+
+/// A stream's decoded base64 runs share one budget. Each run here is well inside a budget of
+/// its own (its values overlap, but it is 3 KB); together they pass the shared one at the
+/// second run, which is redacted whole, as a decoded run past the budget is, however the body
+/// arrives. With a budget per run, every run had the whole slack to spend again.
+#[test]
+fn decoded_runs_share_one_budget() {
+    use base64::Engine;
+    let run =
+        base64::engine::general_purpose::STANDARD.encode(format!("{}\n", "token=".repeat(500)));
+    let body = format!(r#"{{"a":"{run}","b":"{run}","c":"{run}"}}"#);
+    let policy = ScrubPolicy {
+        decode_base64: true,
+        ..ScrubPolicy::default()
+    };
+    let alone = format!(r#"{{"a":"{run}"}}"#);
+    for piece in [100, 4096, body.len()] {
+        let mut s = policy.scrubber(Arc::new(LiveSet::new(Vec::new())));
+        let out = s
+            .push(Some(alone.as_bytes()), true)
+            .unwrap()
+            .unwrap_or_default();
+        assert_eq!(out, alone.as_bytes(), "one run alone is inside the budget");
+        let mut s = policy.scrubber(Arc::new(LiveSet::new(Vec::new())));
+        let mut out = Vec::new();
+        let chunks: Vec<&[u8]> = body.as_bytes().chunks(piece).collect();
+        for (i, c) in chunks.iter().enumerate() {
+            out.extend(
+                s.push(Some(c), i + 1 == chunks.len())
+                    .unwrap()
+                    .unwrap_or_default(),
+            );
+        }
+        let out = String::from_utf8(out).unwrap();
+        assert!(
+            out.starts_with(&format!(r#"{{"a":"{run}","b":"[REDACTED"#)),
+            "{piece}: {out:.80}"
+        );
+        assert!(
+            !out.contains(&format!(r#""c":"{run}""#)),
+            "in {piece}-byte pieces"
+        );
+    }
+}

@@ -244,7 +244,8 @@ impl Simple {
             }
         }
         let secret = secret.unwrap_or(0..steps.len());
-        if steps.is_empty() || secret.is_empty() {
+        // A step's index is a byte in what the walk remembers (`KnownRun`).
+        if steps.is_empty() || secret.is_empty() || steps.len() > usize::from(u8::MAX) {
             return None;
         }
         let (steps, secret) = fold_cases(steps, secret);

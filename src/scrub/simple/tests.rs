@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use regex_automata::util::syntax;
 use regex_automata::{meta, Anchored, Input};
 
-use super::{Found, Simple};
+use super::{Found, KnownRun, Simple, Skip};
 use crate::scrub::rules::{Verify, DEFAULT_RULES};
 
 fn config() -> syntax::Config {
@@ -122,6 +122,9 @@ proptest! {
         s.push_str(anchors[anchor.index(anchors.len())]);
         s.push_str(&tail.concat());
         let hay = s.as_bytes();
+        // Walked from every position in turn, as a stream walks its candidates, remembering
+        // runs (the walk asserts that each remembered run is the run a fresh walk finds).
+        let mut known = KnownRun::default();
         for start in 0..hay.len() {
             if !eof && start + window > hay.len() {
                 break;
@@ -130,6 +133,8 @@ proptest! {
             let got = decided(simple.find(hay, start, eof));
             // At the end of a chunk (not eof) `$` cannot match: the regex engine sees the same.
             prop_assert_eq!(got, want, "rule {:?} at {} in {:?}", re, start, s);
+            let remembered = decided(simple.find_known(hay, start, eof, Skip::NONE, &mut known));
+            prop_assert_eq!(remembered, want, "remembering runs, at {} in {:?}", start, s);
             // Where an anchor is, skipping the steps it proves changes nothing.
             for a in anchors {
                 if hay[start..].starts_with(a.as_bytes()) {
@@ -375,7 +380,7 @@ proptest! {
         let (simple, long, anchors) = &rules_with_long_forms()[rule];
         let value: String = member.repeat(len / member.len() + 1);
         let hay = format!("{}{blanks}{}{tail}", anchors[0].trim_end(), &value[..len]);
-        let found = simple.find_from(hay.as_bytes(), 0, true, super::Skip::NONE);
+        let found = simple.find_from(hay.as_bytes(), 0, true, Skip::NONE);
         let input = Input::new(hay.as_bytes()).anchored(Anchored::Yes);
         let mut caps = long.create_captures();
         long.search_captures(&input, &mut caps);
@@ -406,7 +411,7 @@ fn values_at_the_bound_are_capped_wherever_the_long_form_takes_them() {
                 let mut value = "a".repeat(len - 1);
                 value.push_str(member);
                 let hay = format!("Bearer {value}{tail}");
-                let found = simple.find_from(hay.as_bytes(), 0, true, super::Skip::NONE);
+                let found = simple.find_from(hay.as_bytes(), 0, true, Skip::NONE);
                 long.search_captures(
                     &Input::new(hay.as_bytes()).anchored(Anchored::Yes),
                     &mut caps,
@@ -433,10 +438,47 @@ fn short_bearer_words_are_not_capped() {
         "Bearer <token>",
         "bearer abc def",
     ] {
-        let found = simple.find_from(hay.as_bytes(), 0, true, super::Skip::NONE);
+        let found = simple.find_from(hay.as_bytes(), 0, true, Skip::NONE);
         assert_eq!(found, Found::No, "{hay}");
     }
     let long = format!("Bearer {}", "a".repeat(5000));
-    let found = simple.find_from(long.as_bytes(), 0, true, super::Skip::NONE);
+    let found = simple.find_from(long.as_bytes(), 0, true, Skip::NONE);
     assert_eq!(found, Found::Capped);
+}
+
+/// Anchors repeated inside a run of their own token's class (`-eyJ-eyJ…`): every anchor is a
+/// candidate whose run goes on to the rule's maximum. Remembering the run walks each byte about
+/// once per rule, where a walk from every anchor went over up to 1,024 bytes for each 4.
+#[test]
+fn anchors_inside_their_own_run_walk_each_byte_once() {
+    let rules = simple_rules();
+    for piece in ["-eyJ", "sk-", "glpat-", "xoxb-", "-pypi-AgEIcHlwaS5vcmc"] {
+        let hay = piece.repeat(40_000 / piece.len());
+        let hay = hay.as_bytes();
+        let mut walked_by_some = false;
+        for (_, simple, anchors, _, re) in rules {
+            let mut known = KnownRun::default();
+            for a in anchors.iter().filter(|a| piece.contains(*a)) {
+                let skip = simple.skip_for(a.as_bytes());
+                let mut at = 0;
+                while let Some(p) = memchr::memmem::find(&hay[at..], a.as_bytes()) {
+                    let found = simple.find_known(hay, at + p, true, skip, &mut known);
+                    let fresh = simple.find_from(hay, at + p, true, skip);
+                    assert_eq!(found, fresh, "{re} at {} in {piece:?}s", at + p);
+                    at += p + 1;
+                }
+            }
+            walked_by_some |= known.walked > 0;
+            assert!(
+                known.walked <= 2 * hay.len(),
+                "{re}: {} bytes walked over {} of {piece:?}",
+                known.walked,
+                hay.len()
+            );
+        }
+        assert!(
+            walked_by_some,
+            "no rule with a remembered run is anchored in {piece:?}"
+        );
+    }
 }
