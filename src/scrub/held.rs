@@ -77,6 +77,8 @@ pub struct Memo {
     pub long: Option<Walked>,
     /// The bounded regex found nothing in its whole window: only the unbounded one is left.
     pub bounded_none: bool,
+    /// A private key block's END line starts nowhere before this absolute offset.
+    pub no_end_before: Option<u64>,
 }
 
 /// Waits of a long value after which its walk takes over from the search. The walk's first

@@ -419,7 +419,7 @@ impl PatternSet {
         skip: Skip,
     ) -> Verdict {
         match &rule.verifier {
-            Verifier::Pem => pem(hay, start, eof, idx),
+            Verifier::Pem => pem(hay, start, eof, idx, held),
             Verifier::Simple(simple) => {
                 if rule.assignment && not_an_assignment(hay, start) {
                     return Verdict::NoMatch;

@@ -116,3 +116,43 @@ fn decoded_runs_share_one_budget() {
         );
     }
 }
+
+/// A private key block arriving in 64-byte pieces: each search for its END line goes on from
+/// where the last stopped, and the block is found whole once its END line is in.
+#[test]
+fn a_key_block_in_small_pieces_is_searched_once_over() {
+    use crate::scrub::patterns::Verdict;
+    use crate::scrub::pem::pem;
+    let body = format!(
+        "{{\"key\": \"-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\"}}",
+        "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC".repeat(60)
+    );
+    let at = body.find("-----BEGIN").unwrap();
+    let end = body.find("KEY-----\"").unwrap() + "KEY-----".len();
+    let mut held = Held::default();
+    // The search trusts the memo: told that no END line starts before the real one's end, it
+    // looks past it.
+    held.of(at, 7).no_end_before = Some(end as u64);
+    assert_eq!(pem(body.as_bytes(), at, false, 7, &mut held), Verdict::NeedMore);
+    let mut held = Held::default();
+    let mut searched = 0;
+    for len in (at + 64..=body.len()).step_by(64).chain([body.len()]) {
+        match pem(&body.as_bytes()[..len], at, len == body.len(), 7, &mut held) {
+            Verdict::NeedMore => {
+                let now = held.get(at, 7).and_then(|m| m.no_end_before).unwrap();
+                assert!(
+                    now > searched && now as usize <= len,
+                    "{now} after {searched} at {len}"
+                );
+                searched = now;
+            }
+            Verdict::Match { start, end: e, .. } => {
+                assert_eq!((start, e), (at, end));
+                assert!(len >= end);
+                return;
+            }
+            v => panic!("{v:?} at {len}"),
+        }
+    }
+    panic!("the block was never found");
+}
