@@ -101,7 +101,8 @@ impl Held {
     }
 
     /// A secret ending at `end` (in the bytes so far), found by a candidate whose regex
-    /// starts at `start`, was turned down by its rule's check.
+    /// starts at `start`, was turned down by its rule's check; or a long value's search from
+    /// `start` walked to `end` and found nothing.
     pub fn turned_down(&mut self, start: usize, end: usize) {
         self.work_now += (end - start) as u64;
         self.work_at_now = self

@@ -508,6 +508,11 @@ impl PatternSet {
             }
         }
         let Some(m) = long.find_match(&hay[..cap], start..cap, cache) else {
+            // The search died somewhere in the value, and a candidate inside it may walk to the
+            // same place (`token>` thousands of times on one line, each failing at its end):
+            // the walk counts against the work budget, as a turned-down secret does.
+            let walked = long.walks_before_failing(&hay[..cap], start, cache);
+            held.turned_down(start, start + walked);
             return Verdict::NoMatch;
         };
         if !(m.end() < cap || (eof && cap == hay.len())) {

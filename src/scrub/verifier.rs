@@ -118,7 +118,7 @@ impl RegexVerifier {
         held: &mut Option<Walked>,
     ) -> Option<Settled> {
         match self.walk_on(hay, start, cache, held) {
-            Some((Walk::Dead { matched }, ..)) => Some(Settled(matched.map(|len| start + len))),
+            Some((Walk::Dead { matched, .. }, ..)) => Some(Settled(matched.map(|len| start + len))),
             _ => None,
         }
     }
@@ -142,6 +142,15 @@ impl RegexVerifier {
                 dfa.next_eoi_state(cache, w.sid).is_ok_and(|s| s.is_match())
             }
             _ => false,
+        }
+    }
+
+    /// How many bytes from `start` a search anchored there walks before it stops: where the
+    /// lazy DFA dies, else the end of `hay`. For the work a search that found nothing cost.
+    pub fn walks_before_failing(&self, hay: &[u8], start: usize, cache: &mut RuleCache) -> usize {
+        match self.walk_on(hay, start, cache, &mut None) {
+            Some((Walk::Dead { walked, .. }, ..)) => walked,
+            _ => hay.len() - start,
         }
     }
 
@@ -510,6 +519,8 @@ enum Walk {
     /// the start), as a search would find it.
     Dead {
         matched: Option<usize>,
+        /// Bytes walked from the start before the byte it died at.
+        walked: usize,
     },
     Alive(Walked),
     GaveUp,
@@ -543,7 +554,12 @@ fn walk(
     };
     for (i, &b) in hay[at..].iter().enumerate() {
         match dfa.next_state(cache, sid, b) {
-            Ok(next) if next.is_dead() => return Walk::Dead { matched },
+            Ok(next) if next.is_dead() => {
+                return Walk::Dead {
+                    matched,
+                    walked: at + i - start,
+                }
+            }
             Ok(next) if !next.is_quit() => {
                 // A lazy DFA's match states are a byte late: the match ended before `b`. A
                 // later one replaces it, as in a leftmost-first search.

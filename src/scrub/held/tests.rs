@@ -35,6 +35,35 @@ fn a_value_of_its_own_key_repeated_fails_closed_alike_in_every_chunking() {
     }
 }
 
+/// A line of thousands of `token>` (each an XML-form candidate whose value runs to the line's
+/// end, where no closer is, and every search fails there): the searches that found nothing
+/// count against the budget too. Before they did, a body of such lines took minutes per 4 MiB.
+#[test]
+fn searches_failing_at_the_same_far_end_fail_closed() {
+    let body = format!("{}\n", "token>".repeat(10_000)).repeat(8);
+    for piece in [1000, 16 << 10, body.len()] {
+        assert_eq!(
+            scrub_in(body.as_bytes(), piece).1,
+            Some(Overflow::Budget),
+            "in {piece}-byte pieces"
+        );
+    }
+}
+
+/// Keywords whose long values find nothing, in the shapes real bodies have them (a word in
+/// prose, a comparison in minified code, a tag left open), stay well inside the budget.
+#[test]
+fn keywords_that_find_nothing_in_real_shapes_pass() {
+    let body = format!(
+        "<p>Your password must be 12 characters.</p>\n<script>\nif(a.token>0&&b.token>c.length){{{}}}\n</script>\n<token>\n",
+        "x=y+1;".repeat(5_000)
+    )
+    .repeat(20);
+    let (sent, failed) = scrub_in(body.as_bytes(), 16 << 10);
+    assert_eq!(failed, None);
+    assert!(sent == body.as_bytes(), "the body was changed");
+}
+
 /// Bodies full of turned-down values (placeholders, one per line, and masked values next to
 /// each other) stay well inside the budget.
 #[test]
@@ -133,7 +162,10 @@ fn a_key_block_in_small_pieces_is_searched_once_over() {
     // The search trusts the memo: told that no END line starts before the real one's end, it
     // looks past it.
     held.of(at, 7).no_end_before = Some(end as u64);
-    assert_eq!(pem(body.as_bytes(), at, false, 7, &mut held), Verdict::NeedMore);
+    assert_eq!(
+        pem(body.as_bytes(), at, false, 7, &mut held),
+        Verdict::NeedMore
+    );
     let mut held = Held::default();
     let mut searched = 0;
     for len in (at + 64..=body.len()).step_by(64).chain([body.len()]) {
