@@ -2,10 +2,13 @@
 //! in a few bytes and without a regex, whether the key is followed by an assignment at all, and
 //! where its value starts (so that a known format at the value is tried first).
 
+use super::patterns::LOOK_BEHIND;
+
 /// Where the value of a `key = value` / `"key": "value"` / `<Key>value` assignment starts, the
 /// key starting at `start`: `Ok(None)` when this is no assignment, `Err(())` when the bytes end
 /// before that is known (and more will come). A superset of what the keyword regexes accept, so
-/// a format found here is one the keyword match would have led to.
+/// a format found here is one the keyword match would have led to; but for `key>` where no tag
+/// opens the key (see [`opens_a_tag`]), which is no assignment though the XML form would match.
 #[inline]
 pub fn assignment_value(hay: &[u8], start: usize, eof: bool) -> Result<Option<usize>, ()> {
     let at = |i: usize| match hay.get(i) {
@@ -62,7 +65,7 @@ pub fn assignment_value(hay: &[u8], start: usize, eof: bool) -> Result<Option<us
     }
     let mut i = start + key;
     if at(i)? == Some(b'>') {
-        return Ok(Some(i + 1));
+        return Ok(opens_a_tag(hay, start).then_some(i + 1));
     }
     if at(i)? == Some(b'&') {
         // HTML entities, as a page embeds XML (`&lt;Key&gt;value`), JSON
@@ -115,6 +118,17 @@ fn is_key_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
 }
 
+/// Whether the key starting at `start` is a tag's name: the run of key bytes it ends
+/// (`<access_token>`) follows `<`, or a namespace's `:` (`<ns:token>`). `key>` is XML's form
+/// only then: `a.token>0&&…</script>` in a page's script is a comparison, whose "value" ran to
+/// the next `</` and was redacted. Looks at most [`LOOK_BEHIND`] bytes before the anchor, as
+/// every verdict may; a longer run opens no tag.
+pub fn opens_a_tag(hay: &[u8], start: usize) -> bool {
+    let before = &hay[start.saturating_sub(LOOK_BEHIND - 1)..start];
+    let run = before.iter().rev().take_while(|b| is_key_byte(**b)).count();
+    run < before.len() && matches!(before[before.len() - 1 - run], b'<' | b':')
+}
+
 /// `\u003e` after its backslash.
 const ESCAPED_GT: &[u8] = b"u003e";
 /// HTML's `>`.
@@ -137,6 +151,7 @@ pub fn not_an_assignment(hay: &[u8], start: usize) -> bool {
             return true;
         }
     }
+    let key_end = i;
     if at(i) == Some(b'\\') {
         // Maybe `\u003e`, an escaped `>`: not ruled out.
         if at(i + 1) == Some(b'u') {
@@ -155,6 +170,7 @@ pub fn not_an_assignment(hay: &[u8], start: usize) -> bool {
         i += 1;
     }
     at(i).is_some_and(|b| !matches!(b, b'=' | b':' | b'>'))
+        || (at(i) == Some(b'>') && i == key_end && !opens_a_tag(hay, start))
 }
 
 #[cfg(test)]

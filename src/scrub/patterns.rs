@@ -368,7 +368,8 @@ impl PatternSet {
                         }
                         tried = Some(v);
                     }
-                    // Not an assignment at all: the keyword regex cannot match either.
+                    // Not an assignment at all: the keyword regex cannot match either (or, for
+                    // `key>` where no tag opens, is not let to).
                     Ok(None) => continue,
                     Ok(Some(_)) => {}
                 }
@@ -509,7 +510,7 @@ impl PatternSet {
         }
         let Some(m) = long.find_match(&hay[..cap], start..cap, cache) else {
             // The search died somewhere in the value, and a candidate inside it may walk to the
-            // same place (`token>` thousands of times on one line, each failing at its end):
+            // same place (`token&gt;` thousands of times on a line, each failing at its end):
             // the walk counts against the work budget, as a turned-down secret does.
             let walked = long.walks_before_failing(&hay[..cap], start, cache);
             held.turned_down(start, start + walked);

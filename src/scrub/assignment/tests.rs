@@ -99,3 +99,52 @@ fn a_run_past_key_max_is_no_assignment_and_does_not_wait() {
         Ok(Some(assigned.len() - 5))
     );
 }
+
+/// `key>` is an XML element only where a tag opens the key; elsewhere it is code (a
+/// comparison) or a shell redirect, and no assignment.
+#[test]
+fn key_then_gt_is_an_element_only_inside_a_tag() {
+    // (bytes, the rule's key in them, whether `key>` there is an element)
+    for (hay, key, element) in [
+        ("<token>v4lue</token>", "token", true),
+        ("<Token>v4lue</Token>", "Token", true),
+        ("<access_token>v4lue</access_token>", "token", true),
+        ("<ns:password>v4lue</ns:password>", "password", true),
+        ("<db.password>v4lue</db.password>", "password", true),
+        ("if(a.token>0&&b.length)</script>", "token", false),
+        ("echo $TOKEN>/tmp/out", "TOKEN", false),
+        ("x = token>limit ? a : b", "token", false),
+        ("token>v4lue</token>", "token", false),
+    ] {
+        let start = hay.find(key).unwrap();
+        let value = assignment_value(hay.as_bytes(), start, true);
+        assert_eq!(value.unwrap().is_some(), element, "{hay}");
+        assert_eq!(not_an_assignment(hay.as_bytes(), start), !element, "{hay}");
+    }
+}
+
+/// Through the scrubber, in every chunking: an element's value is redacted; a page's inline
+/// script comparing a `token` field is left as it is (its "value" ran to `</script>`).
+#[test]
+fn an_inline_script_is_not_an_element() {
+    use std::sync::Arc;
+
+    use crate::scrub::{LiveSet, ScrubPolicy};
+    let script = "<script>if(a.token>0&&b.size){go(a.token,b.size)}</script>";
+    let element = "<session><api_token>Zx81Kq0PLm3N7vBt2YwR</api_token></session>";
+    let body = format!("{script}\n{element}\n");
+    let want = format!("{script}\n<session><api_token>[REDACTED:token]</api_token></session>\n");
+    for step in [1, 7, 64, body.len()] {
+        let mut s = ScrubPolicy::default().scrubber(Arc::new(LiveSet::new(Vec::new())));
+        let mut out = Vec::new();
+        let chunks: Vec<&[u8]> = body.as_bytes().chunks(step).collect();
+        for (i, c) in chunks.iter().enumerate() {
+            out.extend(
+                s.push(Some(c), i + 1 == chunks.len())
+                    .unwrap()
+                    .unwrap_or_default(),
+            );
+        }
+        assert_eq!(String::from_utf8(out).unwrap(), want, "in pieces of {step}");
+    }
+}
