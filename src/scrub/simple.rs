@@ -134,9 +134,9 @@ const REMEMBERED_RUN: usize = 64;
 
 /// The last long run of a rule's class that the rule's walk went over, by absolute offsets in
 /// the stream. Anchors can repeat inside a run of their own token's class (`-eyJ-eyJ…`,
-/// `sk-sk-…`): each is a candidate whose run goes on to the rule's maximum (1,024 bytes for a
-/// JWT's header), so a body of them cost ~165x clean JSON, walking the same bytes again from
-/// every anchor. Bytes never change once they have arrived, so a run starting inside a known
+/// `glpat-glpat-…`): each is a candidate whose run goes on to the rule's maximum (1,024 bytes
+/// for a JWT's header), so a body of them cost ~165x clean JSON, walking the same bytes again
+/// from every anchor. Bytes never change once they have arrived, so a run starting inside a known
 /// one is known up to that one's end and walked only past it: every byte is walked about once
 /// per rule.
 #[derive(Debug, Default, Clone, Copy)]
