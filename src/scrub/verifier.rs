@@ -17,6 +17,7 @@ use regex_syntax::hir::{Hir, HirKind, Look};
 
 use super::patterns::HARD_CAP;
 use super::simple::Simple;
+use forms::{form_of, Closers};
 
 /// How one rule decides a candidate.
 pub enum Verifier {
@@ -206,8 +207,10 @@ impl RegexVerifier {
     /// byte after a bare value; or, in the unbounded regex, where the bytes end. No closer of a
     /// form is a suffix of another, so short of the end of the bytes the match ends with
     /// exactly one of its form's closers, and the value is what lies between. A match that
-    /// ends the bytes is left to the general search. A property test checks that every keyword
-    /// rule finds the same value this way as by the general search.
+    /// ends the bytes ends at the first byte its value may not hold, in the forms whose values
+    /// hold no escapes (see `forms`); in the others it is left to the general search. A
+    /// property test checks that every keyword rule finds the same value this way as by the
+    /// general search.
     pub fn capture_forms_with(&mut self, openers: &str) -> Result<(), String> {
         // Built one-pass only as the proof that each byte leads one way; run as a lazy DFA,
         // which finds where the openers end in a few instructions a byte, where a one-pass
@@ -271,7 +274,7 @@ impl RegexVerifier {
             .anchored(Anchored::Yes);
         let start = openers.try_search_fwd(cache, &input).ok()??.offset();
         let value = &hay[start..m.end()];
-        let form = closers(&hay[m.start()..start]);
+        let form = form_of(&hay[m.start()..start]);
         let end = if m.end() < hay.len() {
             let closer = match form.closers {
                 Closers::OneByte => 1,
@@ -294,79 +297,6 @@ impl RegexVerifier {
         (end > start).then_some(start..end)
     }
 }
-
-/// What a keyword value's form tells of its end.
-struct Form {
-    closers: Closers,
-    /// In a form whose value holds no escapes, the bytes a value may not hold, one of which
-    /// begins each closer.
-    stop: Option<&'static [bool; 256]>,
-}
-
-/// How a keyword value ends, in the form its opener tells.
-enum Closers {
-    /// Any one byte: a bare value's delimiter.
-    OneByte,
-    /// One of these strings.
-    OneOf(&'static [&'static [u8]]),
-}
-
-/// The form `opener` (a key and what follows it up to the value, as `openers!` matched it)
-/// opens. The checks' order matters where one opener ends another's way: `=>` is a separator
-/// (a bare value follows), `>` alone opens XML.
-fn closers(opener: &[u8]) -> Form {
-    const GO_XML: &[&[u8]] = &[b"\\u003c/", b"\\u003C/"];
-    let ends = |s: &[u8]| opener.ends_with(s);
-    let escaped = |closers| Form {
-        closers,
-        stop: None,
-    };
-    let plain = |closers, stop| Form {
-        closers,
-        stop: Some(stop),
-    };
-    if ends(b"\\\"") {
-        escaped(Closers::OneOf(&[b"\\\""]))
-    } else if ends(b"\"") {
-        escaped(Closers::OneOf(&[b"\""]))
-    } else if ends(b"'") {
-        plain(Closers::OneOf(&[b"'"]), &SINGLE_QUOTED_STOP)
-    } else if ends(b"&gt;") {
-        escaped(Closers::OneOf(&[b"&lt;/"]))
-    } else if DOUBLE_QUOTE_ENTITIES.iter().any(|q| ends(q)) {
-        escaped(Closers::OneOf(DOUBLE_QUOTE_ENTITIES))
-    } else if SINGLE_QUOTE_ENTITIES.iter().any(|q| ends(q)) {
-        escaped(Closers::OneOf(SINGLE_QUOTE_ENTITIES))
-    } else if ends(b"u003e") || ends(b"u003E") {
-        plain(Closers::OneOf(GO_XML), &GO_XML_STOP)
-    } else if ends(b">") && !ends(b"=>") {
-        plain(Closers::OneOf(&[b"</"]), &XML_STOP)
-    } else {
-        plain(Closers::OneByte, &BARE_STOP)
-    }
-}
-
-/// The bytes outside each escape-free form's value class, as `assignment!` writes them
-/// (`'([^'\r\n]…`, `>([^<\r\n]…`, `\\u003[eE]([^<\\\r\n]…`, `([^\s"'<>&,;{}\[\]\\]…`).
-/// The property test over every form checks them against the general search.
-static SINGLE_QUOTED_STOP: [bool; 256] = byte_set(b"'\r\n");
-static XML_STOP: [bool; 256] = byte_set(b"<\r\n");
-static GO_XML_STOP: [bool; 256] = byte_set(b"<\\\r\n");
-static BARE_STOP: [bool; 256] = byte_set(b" \t\n\x0b\x0c\r\"'<>&,;{}[]\\");
-
-const fn byte_set(bytes: &[u8]) -> [bool; 256] {
-    let mut set = [false; 256];
-    let mut i = 0;
-    while i < bytes.len() {
-        set[bytes[i] as usize] = true;
-        i += 1;
-    }
-    set
-}
-
-/// `dq_entity!` and `sq_entity!` (`rules/keyword_regex.rs`), spelled out.
-const DOUBLE_QUOTE_ENTITIES: &[&[u8]] = &[b"&quot;", b"&#34;", b"&#x22;", b"&#X22;"];
-const SINGLE_QUOTE_ENTITIES: &[&[u8]] = &[b"&#39;", b"&#x27;", b"&#X27;", b"&apos;"];
 
 /// The secret of a match: the first capture group that took part, else the whole match.
 fn secret_of(caps: &Captures) -> Option<Range<usize>> {
@@ -665,6 +595,8 @@ impl Caches {
         })
     }
 }
+
+mod forms;
 
 #[cfg(test)]
 mod tests;
