@@ -114,6 +114,9 @@ fn positives() -> Vec<(&'static str, String, String)> {
         s("slack_token", "SLACK_BOT_TOKEN=xoxe.xoxb-1-Mi0yLTI4NDYxOTM3NTAxMi05ODc2\n".into(), "xoxe.xoxb-1-Mi0yLTI4NDYxOTM3NTAxMi05ODc2"),
         s("slack_webhook", "https://hooks.slack.com/services/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".into(), "T01AB2CD3/B04EF5GH6/Q7vL4nR8sT1wY6zB3cF5gJ0d"),
         s("openai_api_key", format!("OPENAI_API_KEY=sk-proj-{}", "Q7vL4nR8sT1wY6zB3cF5gJ0dK2eA7iU9oHx9kP2m_x-Y"), "sk-proj-Q7vL4nR8sT1wY6zB3cF5gJ0dK2eA7iU9oHx9kP2m_x-Y"),
+        // The older shape, `T3BlbkFJ` (base64 of `OpenAI`) in the middle; also `sk-` and 48
+        // characters, which the generic `ai_api_key` rule would take, but the format comes first.
+        s("openai_api_key", r#"{"key": "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"}"#.into(), "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"),
         s("anthropic_api_key", format!("\"{anthropic}\""), &anthropic),
         s("google_api_key", "AIzaSyDQ7vL4nR8sT1wY6zB3cF5gJ0dK2eA7iU9".into(), "AIzaSyDQ7vL4nR8sT1wY6zB3cF5gJ0dK2eA7iU9"),
         s("google_oauth_token", "ya29.a0AfH6SMBQ7vL4nR8sT1wY6zB3cF5gJ0dK2eA7iU9".into(), "ya29.a0AfH6SMBQ7vL4nR8sT1wY6zB3cF5gJ0dK2eA7iU9"),
