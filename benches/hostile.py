@@ -14,8 +14,10 @@ clean JSON measured the same way in the same run.
 
 The pieces are the ones a sweep of every rule family found worst (quadratic ones before they
 were fixed: values holding their own key, anchors inside their own token's run, failing searches
-to a far line end, decoded base64 of those, key blocks in small pieces). A piece whose ratio
-grows with its repeat length is quadratic; every piece here should read the same at 4 and 8 MiB.
+to a far line end, decoded base64 of those, key blocks in small pieces). The body is always
+4 MiB; what tells a quadratic cost is a piece whose ratio grows with the length of its own
+repeat, so some come in pairs that differ only there (tok_bare_4k and tok_bare_60k,
+oken_run_4k and oken_all, b64_tok4k and b64_tok48k): each pair should read about the same.
 """
 
 import argparse

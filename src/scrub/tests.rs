@@ -12,7 +12,8 @@ fn live(vals: &[&str]) -> Arc<LiveSet> {
     Arc::new(LiveSet::new(vals.iter().flat_map(|v| encoded_forms(v))))
 }
 
-fn run(policy: &ScrubPolicy, set: &Arc<LiveSet>, chunks: &[&[u8]]) -> (Vec<u8>, Counts) {
+/// `chunks` pushed through a scrubber of `policy` (none failing): the output and the counts.
+pub(super) fn run(policy: &ScrubPolicy, set: &Arc<LiveSet>, chunks: &[&[u8]]) -> (Vec<u8>, Counts) {
     let mut s = policy.scrubber(set.clone());
     let mut out = Vec::new();
     for (i, c) in chunks.iter().enumerate() {

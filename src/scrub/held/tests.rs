@@ -25,8 +25,13 @@ fn scrub_in(body: &[u8], piece: usize) -> (Vec<u8>, Option<Overflow>) {
 #[test]
 fn a_value_of_its_own_key_repeated_fails_closed_alike_in_every_chunking() {
     let body = format!("{} \n", "token=".repeat(10_000)).repeat(4);
-    for piece in [7, 1000, 16 << 10, body.len()] {
-        // What goes out before the failure depends on the pieces; the failure does not.
+    fails_on_the_budget(&body, &[7, 1000, 16 << 10, body.len()]);
+}
+
+/// Asserts that `body` fails closed on the work budget pushed in each of `pieces`: what goes
+/// out before the failure depends on the pieces; the failure does not.
+fn fails_on_the_budget(body: &str, pieces: &[usize]) {
+    for &piece in pieces {
         assert_eq!(
             scrub_in(body.as_bytes(), piece).1,
             Some(Overflow::Budget),
@@ -42,22 +47,18 @@ fn a_value_of_its_own_key_repeated_fails_closed_alike_in_every_chunking() {
 #[test]
 fn searches_failing_at_the_same_far_end_fail_closed() {
     let body = format!("{}\n", "token&gt;".repeat(6_000)).repeat(8);
-    for piece in [1000, 16 << 10, body.len()] {
-        assert_eq!(
-            scrub_in(body.as_bytes(), piece).1,
-            Some(Overflow::Budget),
-            "in {piece}-byte pieces"
-        );
-    }
+    fails_on_the_budget(&body, &[1000, 16 << 10, body.len()]);
 }
 
-/// Keywords whose long values find nothing, in the shapes real bodies have them (a word in
-/// prose, a comparison in minified code, a tag left open), stay well inside the budget.
+/// Keywords whose long values find nothing, in the shapes real bodies have them, stay well
+/// inside the budget: a word in prose (its search dies in a few bytes), an element left open
+/// on a long line and one in escaped page text, no closer on the line (each search dies at the
+/// line end), and a script's comparison (no element at all).
 #[test]
 fn keywords_that_find_nothing_in_real_shapes_pass() {
     let body = format!(
-        "<p>Your password must be 12 characters.</p>\n<script>\nif(a.token>0&&b.token>c.length){{{}}}\n</script>\n<token>\n",
-        "x=y+1;".repeat(5_000)
+        "<p>Your password must be 12 characters.</p>\n<token>{long}\n<p>Send &lt;api_token&gt;{long}</p>\n<script>\nif(a.token>0&&b.token>c.length){{{long}}}\n</script>\n",
+        long = "x=y+1;".repeat(5_000)
     )
     .repeat(20);
     let (sent, failed) = scrub_in(body.as_bytes(), 16 << 10);
