@@ -1,4 +1,4 @@
-//! The `credgate` command line: `run`, `check`, `schema`, `gen-key`, `hash-key`.
+//! The `credgate` command line: `run`, `check`, `scrub`, `schema`, `gen-key`, `hash-key`.
 
 #![forbid(unsafe_code)]
 
@@ -35,6 +35,23 @@ enum Command {
     Check {
         #[arg(short, long, default_value = "proxy.yaml", env = "CREDGATE_CONFIG")]
         config: PathBuf,
+    },
+    /// Scrub a sample response body offline as a route would (token formats and the route's
+    /// own patterns; no live credentials): the body on stdout, what was redacted on stderr.
+    /// Exit status: 0 nothing redacted, 1 something was, 2 an error, 3 the body failed closed.
+    Scrub {
+        /// proxy.yaml, read only with --handle.
+        #[arg(short, long, default_value = "proxy.yaml", env = "CREDGATE_CONFIG")]
+        config: PathBuf,
+        /// Scrub as the route of this handle does; without it, with every default pack.
+        #[arg(long)]
+        handle: Option<String>,
+        /// The body's Content-Type, which picks the mode as on the wire (text/event-stream:
+        /// events reassembled; a type the route skips: passed through).
+        #[arg(long)]
+        content_type: Option<String>,
+        /// The body to scrub; absent or `-`: standard input.
+        input: Option<PathBuf>,
     },
     /// Print the JSON Schema of proxy.yaml and of route files (for editors).
     Schema,
@@ -106,6 +123,12 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
+        Command::Scrub {
+            config,
+            handle,
+            content_type,
+            input,
+        } => scrub(&config, handle.as_deref(), content_type.as_deref(), input),
         Command::Schema => {
             println!(
                 "{}",
@@ -135,6 +158,66 @@ fn main() -> ExitCode {
             }
             println!("{}", KeyHash::of(key.trim().as_bytes()).to_hex());
             ExitCode::SUCCESS
+        }
+    }
+}
+
+/// `credgate scrub`: see [`credgate::scrub::offline`].
+fn scrub(
+    config: &std::path::Path,
+    handle: Option<&str>,
+    content_type: Option<&str>,
+    input: Option<PathBuf>,
+) -> ExitCode {
+    let policy = match handle {
+        None => credgate::scrub::ScrubPolicy::default(),
+        Some(h) => {
+            let cfg = match Config::load(config) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprint!("{e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match cfg.routes.get(h) {
+                Some(route) => route.scrub.clone(),
+                None => {
+                    let mut known: Vec<&str> =
+                        cfg.routes.iter().map(|r| r.handle.as_ref()).collect();
+                    known.sort_unstable();
+                    eprintln!(
+                        "credgate scrub: no route has handle {h:?} in {}; its routes have: {}",
+                        config.display(),
+                        known.join(", ")
+                    );
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    };
+    let mut reader: Box<dyn Read> = match input.filter(|p| p.as_os_str() != "-") {
+        None => Box::new(std::io::stdin().lock()),
+        Some(path) => match std::fs::File::open(&path) {
+            Ok(f) => Box::new(f),
+            Err(e) => {
+                eprintln!("credgate scrub: cannot read {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let mut stdout = std::io::stdout().lock();
+    match credgate::scrub::offline::scrub_body(&policy, content_type, &mut reader, &mut stdout) {
+        Ok(outcome) => {
+            eprintln!("credgate scrub: {}", outcome.summary());
+            ExitCode::from(match (outcome.failed, outcome.counts.total()) {
+                (Some(_), _) => 3,
+                (None, 0) => 0,
+                (None, _) => 1,
+            })
+        }
+        Err(e) => {
+            eprintln!("credgate scrub: {e}");
+            ExitCode::from(2)
         }
     }
 }

@@ -23,6 +23,7 @@ mod counts;
 mod headers;
 mod held;
 pub mod live;
+pub mod offline;
 pub mod patterns;
 mod pem;
 mod placeholder;

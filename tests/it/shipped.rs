@@ -151,3 +151,78 @@ fn credgate_runs_on_the_shipped_config() {
         "{log}"
     );
 }
+
+/// `credgate scrub` with `input` on stdin: exit code, stdout, stderr.
+fn scrub_cli(args: &[&str], input: &[u8]) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_credgate"))
+        .arg("scrub")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    // Written from another thread: the child's stdout fills while stdin is still being fed.
+    let feeder = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn scrub_command_scrubs_a_sample_as_the_named_route_would() {
+    use base64::Engine;
+    // A committed .env as GitHub's contents API returns it: base64, which only a route with
+    // `base64: decode` (the shipped GitHub route) opens.
+    let env = "STRIPE_KEY=sk_live_51HqLyjWDarjtT1zdp7dcXcFZkzJq4m8VnTbRx2\nDEBUG=false\n";
+    let encoded = base64::engine::general_purpose::STANDARD.encode(env);
+    let body = format!("{{\"name\":\".env\",\"encoding\":\"base64\",\"content\":\"{encoded}\"}}\n");
+
+    let (code, out, err) = scrub_cli(&[], body.as_bytes());
+    assert_eq!((code, out.as_str()), (0, body.as_str()), "{err}");
+    assert_eq!(err.trim(), "credgate scrub: nothing redacted");
+
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), &body).unwrap();
+    let config = repo("proxy.yaml");
+    let out = Command::new(env!("CARGO_BIN_EXE_credgate"))
+        .args(["scrub", "--handle", "GITHUB_REPO_BOT", "-c"])
+        .arg(&config)
+        .arg(file.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        body.replace(&encoded, "[REDACTED:stripe_secret_key]")
+    );
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap().trim(),
+        "credgate scrub: 1 redaction: stripe_secret_key 1"
+    );
+
+    let (code, _, err) = scrub_cli(&["--handle", "NOPE", "-c", config.to_str().unwrap()], b"x");
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("no route has handle \"NOPE\"")
+            && err.contains("GITHUB_REPO_BOT, INTERNAL_BILLING, STRIPE_LIVE"),
+        "{err}"
+    );
+
+    // A key block that never ends: the output stops where an agent's would, and says why.
+    let mut pem = b"-----BEGIN RSA PRIVATE KEY-----\n".to_vec();
+    pem.extend(std::iter::repeat_n(b'A', 200_000));
+    let (code, out, err) = scrub_cli(&[], &pem);
+    assert_eq!(code, 3, "{err}");
+    assert!(!out.contains("AAAA"));
+    assert!(err.contains("failed closed (scrub_overflow)"), "{err}");
+}
