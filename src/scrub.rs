@@ -18,6 +18,7 @@
 mod assignment;
 mod base64_runs;
 mod checks;
+mod code;
 pub mod config;
 mod counts;
 mod headers;

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use super::assignment::{assignment_value, not_an_assignment};
 use super::checks::{self, Check};
+use super::code;
 use super::held::{Held, WALK_AFTER};
 use super::pem::pem;
 use super::prefilter::{Candidates, Prefilter};
@@ -554,7 +555,17 @@ impl PatternSet {
         if span.is_empty() {
             return Verdict::NoMatch;
         }
-        if check && !checks::passes(rule.check, &hay[span.clone()], before, quoted) {
+        // A keyword's value that is code naming the secret (`process.env.API_KEY`) is left
+        // as it is (see `code`).
+        if check
+            && (!checks::passes(rule.check, &hay[span.clone()], before, quoted)
+                || (rule.assignment
+                    && code::names_a_secret(
+                        hay,
+                        start.saturating_sub(LOOK_BEHIND - 1),
+                        span.clone(),
+                    )))
+        {
             held.turned_down(start, span.end);
             return Verdict::NoMatch;
         }

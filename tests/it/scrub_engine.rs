@@ -171,6 +171,11 @@ fn positives() -> Vec<(&'static str, String, String)> {
         s("api_key", r#"apiKey: 'Q7vL4nR8sT1wY6zB'"#.into(), "Q7vL4nR8sT1wY6zB"),
         s("token", r#"{"access_token":"Q7vL4nR8sT1wY6zB3cF5"}"#.into(), "Q7vL4nR8sT1wY6zB3cF5"),
         s("password", r#"{"message":"{\"user\":\"ann\",\"password\": \"Tr0ub4dor-3\"}"}"#.into(), "Tr0ub4dor-3"),
+        // Close to the code that names a secret (`code.rs`), and secrets still.
+        s("password", "DB_PASSWORD=Xy7q(Lm3\n".into(), "Xy7q(Lm3"),
+        s("password", "password: Summer.2024\n".into(), "Summer.2024"),
+        s("api_key", "api_key=prod_9f8a7b6c5d4e3f2a\n".into(), "prod_9f8a7b6c5d4e3f2a"),
+        s("api_key", r#"{"api_key": "process.env.Q7vL4nR8sT1wY6zB"}"#.into(), "process.env.Q7vL4nR8sT1wY6zB"),
     ]
 }
 
@@ -214,6 +219,16 @@ fn negatives() -> Vec<String> {
         "ghp_Zx81Kq0PLm3N7vBt2YwR5sAe9uJc4Hxxxxxx",
         "npm_Zx81Kq0PLm3N7vBt2YwR5sAe9uJc4H000000",
         r#"{"message":"{\"password\": \"changeme\", \"token\": \"${TOKEN}\", \"passwordless\": true}"}"#,
+        // Source code that names a secret: a repository file or an API description's sample,
+        // as agents read them.
+        "const client = new OpenAI({ apiKey: process.env.OPENAI_API_KEY });",
+        r#"{"source":"var client = new OpenAIClient(apiKey: Environment.GetEnvironmentVariable(\"OPENAI_API_KEY\"));"}"#,
+        "secret = os.environ[\"SECRET\"]\napi_key = os.getenv(\"API_KEY\")\npassword = getpass.getpass()",
+        "    def __init__(self, username: str, password: str) -> None: ...",
+        "client = Client(aws_access_key=aws_access_key, aws_secret_key=aws_secret_key)",
+        r#"return {"api_key": requestor.api_key, "network_token": NetworkToken}"#,
+        "stripe.Customer.create(api_key=\"sk_test_123\")\nclient = Anthropic(api_key=\"my-anthropic-api-key\")",
+        "environment:\n  - DATABASE_PASSWORD=/run/secrets/db-password\n  - ENV_API_KEY=\"ANTHROPIC_API_KEY\"\n",
     ]
     .iter()
     .map(|s| s.to_string())
