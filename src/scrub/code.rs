@@ -1,4 +1,4 @@
-//! A keyword's bare value that is code naming a secret, not the secret: `apiKey:
+//! A keyword's value that is code naming a secret, not the secret: `apiKey:
 //! process.env.OPENAI_API_KEY`, `password = getpass.getpass()`, `token = tokens[name]`.
 //!
 //! Agents read source through credgate (a repository's files, a raw file, an API description's
@@ -7,13 +7,18 @@
 //! octokit's fixtures with `token: [REDACTED:token]` for `env.FIXTURES_USER_A_TOKEN_FULL_ACCESS`,
 //! and a page of ordinary code (`secret = os.environ["SECRET"]`) lost 13 of 18 lines.
 //!
-//! Only values written bare are looked at: a quoted value is a literal, and may be the secret
-//! itself. And only shapes a random secret does not take: a call whose parentheses balance (or
-//! whose argument opens with a quote, `f("NAME")`), a name indexed with `[`, or a member
-//! path of identifiers that reads as a configuration lookup (an object every language names its
-//! settings by, or an upper-case name of an environment variable). A password such as
-//! `Summer.2024` or `Xy7q(Lm3` is still a secret: a segment that is no identifier, and a
-//! parenthesis left open.
+//! Code shapes are looked for only in values written bare: a quoted value is a literal, and may
+//! be the secret itself. And only shapes a random secret does not take: a call whose
+//! parentheses balance (or whose argument opens with a quote, `f("NAME")`), a name indexed with
+//! `[`, a member path of identifiers that reads as a configuration lookup (an object every
+//! language names its settings by, or an upper-case name of an environment variable), a
+//! variable named after its key, a parameter's type. A password such as `Summer.2024` or
+//! `Xy7q(Lm3` is still a secret: a segment that is no identifier, and a parenthesis left open.
+//!
+//! Quoted or not, a value is also no secret when it names where the secret is (an environment
+//! variable's name with a secret word in it, a shell variable, a secret file's path, a command
+//! substitution) or is a stand-in of lower-case words (`sk_test_123`, `my-api-key`): a weak
+//! password written that way (`my_secret_password`) is the price, and is let through.
 
 use std::ops::Range;
 
