@@ -94,27 +94,22 @@ const SECRET_WORDS: &[&[u8]] = &[
 
 /// The key a value is assigned to, as far as `hay[lo..value]` shows it: the identifier before
 /// the separator (`aws_secret_key` in `aws_secret_key=…`, `api_key` in `"api_key": …`),
-/// lower-cased without `_` and `-`, and whether it had either (a name of several words).
-fn key_before(hay: &[u8], lo: usize, value: usize) -> (Vec<u8>, bool) {
+/// lower-cased without `_` and `-`.
+fn key_before(hay: &[u8], lo: usize, value: usize) -> Vec<u8> {
     let head = &hay[lo..value];
     let sep = head
         .iter()
         .rposition(|&b| !matches!(b, b'=' | b':' | b'>' | b' ' | b'\t' | b'"' | b'\'' | b'\\'))
         .map_or(0, |i| i + 1);
-    let raw: Vec<u8> = head[..sep]
+    let mut key: Vec<u8> = head[..sep]
         .iter()
         .rev()
         .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        .copied()
-        .collect();
-    let compound = raw.iter().any(|&b| b == b'_' || b == b'-');
-    let key = raw
-        .iter()
-        .rev()
         .filter(|b| b.is_ascii_alphanumeric())
         .map(u8::to_ascii_lowercase)
         .collect();
-    (key, compound)
+    key.reverse();
+    key
 }
 
 /// Types a parameter holding a secret is annotated with (`password: str)`, `token: bytes,`).
@@ -125,6 +120,7 @@ const TYPE_NAMES: &[&[u8]] = &[
     b"bool",
     b"Any",
     b"String",
+    b"string",
     b"SecretStr",
     b"SecretBytes",
 ];
@@ -158,6 +154,23 @@ fn is_stand_in(v: &[u8]) -> bool {
     });
     plain && words.clone().count() >= 2 && words.any(|w| STAND_IN_WORDS.contains(&w))
         || v == b"test"
+        || is_spoken_stand_in(v)
+}
+
+/// Words of a stand-in written with spaces (`"My API Key"`, `"explicit token"`, `"secret
+/// key"`): letters only, in any case, one of them naming what it stands for. `my` does not
+/// count here: a passphrase (`my dog has fleas`) is a secret.
+fn is_spoken_stand_in(v: &[u8]) -> bool {
+    let mut words = v.split(|&b| b == b' ');
+    words.clone().count() >= 2
+        && words
+            .clone()
+            .all(|w| !w.is_empty() && w.iter().all(u8::is_ascii_alphabetic))
+        && words.any(|w| {
+            STAND_IN_WORDS
+                .iter()
+                .any(|s| *s != b"my" && w.eq_ignore_ascii_case(s))
+        })
 }
 
 /// A file the secret is read from (`DATABASE_PASSWORD=/run/secrets/db-password`, the `_FILE`
@@ -222,10 +235,11 @@ pub fn names_a_secret(hay: &[u8], lo: usize, span: Range<usize>) -> bool {
             || (depth_ok && v.ends_with(b")"));
         return called && path(head).is_some();
     }
-    // The last argument of a call: `f(aws_secret_key=aws_secret_key)` takes the `)`.
+    // The last argument of a call, `f(aws_secret_key=aws_secret_key)`, takes the `)`; a typed
+    // parameter's, `def f(secret: str):` or `f(secret: string):`, the `):` too.
     let v = {
         let mut v = v;
-        while let [rest @ .., b')'] = v {
+        while let [rest @ .., b')' | b':'] = v {
             v = rest;
         }
         v
@@ -242,20 +256,20 @@ pub fn names_a_secret(hay: &[u8], lo: usize, span: Range<usize>) -> bool {
     if TYPE_NAMES.contains(&v) {
         return true;
     }
-    // A variable or member named after the key, passed on: `aws_secret_key=aws_secret_key`,
-    // `api_key=resolved_api_key`, `"api_key": requestor.api_key`. With a `_` or a `.`: a
-    // password such as `MyPassword` also ends with its key's name.
+    // A variable or member named after the key, passed on: `secret=secret`,
+    // `aws_secret_key=aws_secret_key`, `api_key=resolved_api_key`, `"api_key":
+    // requestor.api_key`, a type named as its field (`"confirmation_secret":
+    // ConfirmationSecret`). Ending with the key's name counts only with a `_` or a `.`: a
+    // password such as `MyPassword` ends with it too.
     let last = segments.clone().last().unwrap_or_default();
-    let (key, compound) = key_before(hay, lo, span.start);
-    if (v.contains(&b'_') || v.contains(&b'.') || compound) && !key.is_empty() {
+    let key = key_before(hay, lo, span.start);
+    if !key.is_empty() {
         let name: Vec<u8> = last
             .iter()
             .filter(|b| b.is_ascii_alphanumeric())
             .map(u8::to_ascii_lowercase)
             .collect();
-        // A type named as its field is (`"confirmation_secret": ConfirmationSecret`) only
-        // whole: `MyPassword` ends with its key's name too.
-        if name.ends_with(&key) && (v.contains(&b'_') || v.contains(&b'.') || name == key) {
+        if name == key || (name.ends_with(&key) && (v.contains(&b'_') || v.contains(&b'.'))) {
             return true;
         }
     }

@@ -77,11 +77,24 @@ fn code_shapes_are_told_from_secrets() {
             true,
         ),
         ("- Password: «$POSTGRES_PW» (see .env)", true),
+        // Stand-ins with spaces, a parameter's TypeScript type, a variable named as its key.
+        ("api_key = \"«My API Key»\"", true),
+        ("    aws_secret_access_key=\"«secret key»\",", true),
+        (
+            "  computeHMACSignature(payload: string, secret: «string):» string {",
+            true,
+        ),
+        (
+            "    verify_signature(payload=payload, headers=headers, secret=«secret)»\n",
+            true,
+        ),
         // Secrets, however close.
+        ("password: \"«my dog has fleas»\"", false),
+        ("password: \"«correct horse battery staple»\"", false),
         ("password=«/aB3x/Qz9/k»\n", false),
         ("password=«$uperSecret1»\n", false),
         ("token=«prod_9f8a7b6c5d4e3f2a»&", false),
-        ("password: «Password»\n", false),
+        ("password: «Passw0rd»\n", false),
         (
             "api_key=\"«sk_test_51HqLyjWDarjtT1zdp7dcXcFZkzJq4m8»\"",
             false,
