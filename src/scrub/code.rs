@@ -17,8 +17,9 @@
 //!
 //! Quoted or not, a value is also no secret when it names where the secret is (an environment
 //! variable's name with a secret word in it, a shell variable, a secret file's path, a command
-//! substitution) or is a stand-in of lower-case words (`sk_test_123`, `my-api-key`): a weak
-//! password written that way (`my_secret_password`) is the price, and is let through.
+//! substitution) or is a stand-in of lower-case words (`sk_test_123`, `my-api-key`) or of
+//! spaced words (`"My API Key"`): a weak password written that way (`my_secret_password`) is
+//! the price, and is let through.
 
 use std::ops::Range;
 
