@@ -35,7 +35,7 @@ pub fn scrub_body(
     input: &mut dyn Read,
     output: &mut dyn Write,
 ) -> io::Result<Outcome> {
-    let mut scrubber = policy.scrubber(Arc::new(LiveSet::new(std::iter::empty())));
+    let mut scrubber = policy.scrubber(Arc::new(LiveSet::empty()));
     let skipped = policy.skips(content_type);
     if skipped {
         scrubber.skip_body();

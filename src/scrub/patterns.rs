@@ -43,6 +43,10 @@ pub struct Rule {
     context: bool,
     /// A `key: value` rule: no verdict is possible unless the key is followed by `=`, `:` or `>`.
     assignment: bool,
+    /// A keyword rule (`password`, `secret`, `api_key`, `token`): a value that is code naming
+    /// the secret is left alone (see `code`). Not a cookie's: a session id is a secret
+    /// whatever it looks like.
+    keyword: bool,
     /// A keyword rule's regex for values longer than `verifier` takes (see `long_value`).
     long: Option<RegexVerifier>,
 }
@@ -197,6 +201,7 @@ impl PatternSet {
                 window,
                 context: def.pack == "keywords" || matches!(def.kind, "bearer_token" | "cookie"),
                 assignment: def.pack == "keywords" || def.kind == "cookie",
+                keyword: def.pack == "keywords",
                 long,
             });
         }
@@ -221,6 +226,7 @@ impl PatternSet {
                 window: max + 1,
                 context: false,
                 assignment: false,
+                keyword: false,
                 long: None,
             });
         }
@@ -559,7 +565,7 @@ impl PatternSet {
         // as it is (see `code`).
         if check
             && (!checks::passes(rule.check, &hay[span.clone()], before, quoted)
-                || (rule.assignment
+                || (rule.keyword
                     && code::names_a_secret(
                         hay,
                         start.saturating_sub(LOOK_BEHIND - 1),

@@ -142,7 +142,7 @@ password = hashlib.sha256(raw).hexdigest()
     let literals = "password=hunter2Xy9\napi_key = \"process.env.OPENAI_API_KEY\"\n";
     let body = format!("{code}{literals}");
     let policy = ScrubPolicy::default();
-    let set = Arc::new(LiveSet::new(std::iter::empty()));
+    let set = Arc::new(LiveSet::empty());
     for piece in [1, 7, body.len()] {
         let chunks: Vec<&[u8]> = body.as_bytes().chunks(piece).collect();
         let (out, counts) = crate::scrub::tests::run(&policy, &set, &chunks);
@@ -154,4 +154,17 @@ password = hashlib.sha256(raw).hexdigest()
         );
         assert_eq!(counts.total(), 2);
     }
+}
+
+#[test]
+fn a_cookie_is_a_secret_whatever_it_looks_like() {
+    // Shapes the keyword rules take for code or stand-ins are a session's value here.
+    let body = "{\"Set-Cookie\": \"session=my_test_token; Path=/\"}\n{\"Set-Cookie\": \"sid=/run/secrets/abc; Path=/\"}\n";
+    let set = Arc::new(LiveSet::empty());
+    let (out, counts) = crate::scrub::tests::run(&ScrubPolicy::default(), &set, &[body.as_bytes()]);
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "{\"Set-Cookie\": \"session=[REDACTED:cookie]; Path=/\"}\n{\"Set-Cookie\": \"sid=[REDACTED:cookie]; Path=/\"}\n"
+    );
+    assert_eq!(counts.get("cookie"), 2);
 }
