@@ -322,6 +322,7 @@ impl PatternSet {
     /// Verifies the candidate at `at`: the first rule (in pack order) whose anchor is there and
     /// which matches. `eof` says whether `hay` ends where the input ends; `held` is what the
     /// stream's earlier calls left of a candidate that waited (see `held`).
+    #[inline(always)]
     pub fn verify(
         &self,
         hay: &[u8],
@@ -330,18 +331,24 @@ impl PatternSet {
         caches: &mut Caches,
         held: &mut Held,
     ) -> Verdict {
-        self.verify_rules(hay, at, eof, caches, held, true)
+        self.verify_rules::<true>(hay, at, eof, caches, held)
     }
 
-    fn verify_rules(
+    /// The rules whose anchor is at `at`: with `CONTEXT`, at a prefilter candidate (the
+    /// standalone rules, a context rule's value tried as a format first); without, at such a
+    /// value (the format rules). A const parameter, so that each pass is compiled on its own
+    /// and the candidate's pass inlined into the candidate loop: on a body dense with secrets
+    /// the calls were a share of each secret's cost.
+    #[inline(always)]
+    fn verify_rules<const CONTEXT: bool>(
         &self,
         hay: &[u8],
         at: usize,
         eof: bool,
         caches: &mut Caches,
         held: &mut Held,
-        context: bool,
     ) -> Verdict {
+        let context = CONTEXT;
         for anchor in &self.by_first[hay[at] as usize] {
             let idx = &anchor.rule;
             if !anchor.lit.is_at(&hay[at..]) {
@@ -369,7 +376,7 @@ impl PatternSet {
                 match assignment_value(hay, start, eof) {
                     Err(()) => return Verdict::NeedMore,
                     Ok(Some(v)) if v < hay.len() => {
-                        match self.verify_rules(hay, v, eof, caches, held, false) {
+                        match self.verify_values(hay, v, eof, caches, held) {
                             Verdict::NoMatch | Verdict::Overflow => {}
                             verdict => return verdict,
                         }
@@ -397,7 +404,7 @@ impl PatternSet {
                     start: s, end: e, ..
                 } if defer => {
                     if tried != Some(s) {
-                        match self.verify_rules(hay, s, eof, caches, held, false) {
+                        match self.verify_values(hay, s, eof, caches, held) {
                             Verdict::NoMatch | Verdict::Overflow => {}
                             v => return v,
                         }
@@ -413,7 +420,21 @@ impl PatternSet {
         Verdict::NoMatch
     }
 
+    /// [`PatternSet::verify_rules`] at a context rule's value, out of line.
+    #[inline(never)]
+    fn verify_values(
+        &self,
+        hay: &[u8],
+        at: usize,
+        eof: bool,
+        caches: &mut Caches,
+        held: &mut Held,
+    ) -> Verdict {
+        self.verify_rules::<false>(hay, at, eof, caches, held)
+    }
+
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     fn verify_rule(
         &self,
         rule: &Rule,

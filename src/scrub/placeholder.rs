@@ -295,6 +295,7 @@ fn part_at(t: &[u8], at: usize, parts: u32) -> bool {
 }
 
 /// Whether `v` is a placeholder, a template variable or an already masked value.
+#[inline(always)]
 pub fn is_placeholder(v: &[u8]) -> bool {
     let start = v
         .iter()

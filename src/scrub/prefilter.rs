@@ -124,6 +124,10 @@ impl Prefilter {
     /// The next position at or after `from` where some anchor starts, or (within [`NEAR`] bytes
     /// after a match noted in `cache`) may start; `base` is `hay[0]`'s offset in the stream,
     /// `max_anchor` the longest anchor, and `cache` the stream's own [`Candidates`].
+    ///
+    /// The walk near a match is inlined into the caller: on a body dense with secrets it runs
+    /// once per secret, and the call was a share of its cost. The search is not.
+    #[inline(always)]
     pub fn next(
         &self,
         hay: &[u8],
@@ -132,26 +136,41 @@ impl Prefilter {
         max_anchor: usize,
         cache: &mut Candidates,
     ) -> Option<usize> {
-        let (groups, pairs) = match self {
+        let mut from = from;
+        if let Self::Teddy(_, Some(pairs)) = self {
+            if base + (from as u64) < cache.near {
+                // No anchor fits in the last two bytes.
+                let stop = ((cache.near - base) as usize).min(hay.len().saturating_sub(2));
+                if from < stop {
+                    if let Some(p) = pairs.first(hay, from, stop) {
+                        return Some(p);
+                    }
+                    // No anchor starts before `stop`: Teddy takes over there.
+                    from = stop;
+                }
+            }
+        }
+        self.search(hay, from, base, max_anchor, cache)
+    }
+
+    /// [`Prefilter::next`] past the walk near a match.
+    #[inline(never)]
+    fn search(
+        &self,
+        hay: &[u8],
+        from: usize,
+        base: u64,
+        max_anchor: usize,
+        cache: &mut Candidates,
+    ) -> Option<usize> {
+        let groups = match self {
             Self::Automaton(ac) => {
                 return ac
                     .find(aho_corasick::Input::new(hay).span(from..hay.len()))
                     .map(|m| m.start())
             }
-            Self::Teddy(groups, pairs) => (groups, pairs),
+            Self::Teddy(groups, _) => groups,
         };
-        let mut from = from;
-        if let Some(pairs) = pairs.as_ref().filter(|_| base + (from as u64) < cache.near) {
-            // No anchor fits in the last two bytes.
-            let stop = ((cache.near - base) as usize).min(hay.len().saturating_sub(2));
-            if from < stop {
-                if let Some(p) = pairs.first(hay, from, stop) {
-                    return Some(p);
-                }
-                // No anchor starts before `stop`: Teddy takes over there.
-                from = stop;
-            }
-        }
         if cache.hits.len() != groups.len() {
             cache.hits = vec![Hit::Unknown; groups.len()];
         }

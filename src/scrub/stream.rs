@@ -378,6 +378,7 @@ impl State {
     }
 
     /// Writes the original bytes from `emitted` to `to`, those inside the window if there is one.
+    #[inline(always)]
     fn write_clear(&self, out: &mut Vec<u8>, to: u64) {
         let (from, to) = match self.window {
             None => (self.emitted, to),
