@@ -165,7 +165,7 @@ fn has_placeholder_part(t: &[u8], parts: u32) -> bool {
 /// second pair), or a 2-byte part at `j + 1` (its first byte). Each is looked for only where
 /// the bytes around the pair are those of some part: a near miss such as `abcdef01` (the start
 /// of `abcdefgh`) compares one word, and a pair that is only another part's pair compares none.
-#[inline(never)]
+#[inline]
 fn part_near(t: &[u8], j: usize, parts: u32) -> bool {
     let (a, b) = (t[j], t[j + 1]);
     if matches!(a, b'<' | b'>') || matches!(b, b'<' | b'>') {
