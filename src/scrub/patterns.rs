@@ -490,24 +490,20 @@ impl PatternSet {
         check: bool,
         held: &mut Held,
     ) -> Verdict {
-        let quoted = span.start > 0 && matches!(hay[span.start - 1], b'"' | b'\'');
-        let before = &hay[start.saturating_sub(LOOK_BEHIND - 1)..start];
         if span.is_empty() {
             return Verdict::NoMatch;
         }
         // A keyword's value that is code naming the secret (`process.env.API_KEY`) is left
-        // as it is (see `code`).
-        if check
-            && (!checks::passes(rule.check, &hay[span.clone()], before, quoted)
-                || (rule.keyword
-                    && code::names_a_secret(
-                        hay,
-                        start.saturating_sub(LOOK_BEHIND - 1),
-                        span.clone(),
-                    )))
-        {
-            held.turned_down(start, span.end);
-            return Verdict::NoMatch;
+        // as it is (see `code`). What the checks look at is taken only when there are checks.
+        if check && (rule.check != Check::None || rule.keyword) {
+            let quoted = span.start > 0 && matches!(hay[span.start - 1], b'"' | b'\'');
+            let from = start.saturating_sub(LOOK_BEHIND - 1);
+            if !checks::passes(rule.check, &hay[span.clone()], &hay[from..start], quoted)
+                || (rule.keyword && code::names_a_secret(hay, from, span.clone()))
+            {
+                held.turned_down(start, span.end);
+                return Verdict::NoMatch;
+            }
         }
         Verdict::Match {
             start: span.start,
