@@ -100,8 +100,18 @@ pub struct Simple {
     end: End,
 }
 
+/// A table rather than three range tests: a token's boundary is tested at both its ends.
 fn is_word(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
+    static WORD: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            t[b] = (b as u8).is_ascii_alphanumeric() || b as u8 == b'_';
+            b += 1;
+        }
+        t
+    };
+    WORD[usize::from(b)]
 }
 
 /// How many leading bytes of `hay` are in `set`: eight at a time (tokens are tens of bytes of
