@@ -17,7 +17,7 @@ use regex_syntax::hir::{Hir, HirKind, Look};
 
 use super::patterns::HARD_CAP;
 use super::simple::Simple;
-use forms::{form_of, Closers};
+use forms::{bare_value_len, form_of, Closers};
 
 /// How one rule decides a candidate.
 pub enum Verifier {
@@ -275,24 +275,24 @@ impl RegexVerifier {
         let start = openers.try_search_fwd(cache, &input).ok()??.offset();
         let value = &hay[start..m.end()];
         let form = form_of(&hay[m.start()..start]);
-        let end = if m.end() < hay.len() {
-            let closer = match form.closers {
-                Closers::OneByte => 1,
-                Closers::OneOf(closers) => closers.iter().find(|c| value.ends_with(c))?.len(),
-            };
-            m.end().checked_sub(closer)?
-        } else {
-            // Ended by a closer or by `$` (whole or cut short, in the unbounded regex). Where
-            // no value byte may begin a closer, the value ends at the first byte that does.
-            // (Decoded base64 is scanned as a whole input: each `token=token=…` value in it
-            // ended the bytes, and the general search over 48 KB cost 37 million
-            // instructions.)
-            let stop = form.stop?;
-            start
-                + value
-                    .iter()
-                    .position(|&b| stop[b as usize])
-                    .unwrap_or(value.len())
+        let end = match form.closers {
+            // Its delimiter is a byte or a whole escape: the value is walked instead.
+            Closers::Bare => start + bare_value_len(value),
+            Closers::OneOf(closers) if m.end() < hay.len() => {
+                m.end() - closers.iter().find(|c| value.ends_with(c))?.len()
+            }
+            // Ended by `$` (whole or cut short, in the unbounded regex). Where no value byte
+            // may begin a closer, the value ends at the first byte that does. (Decoded base64
+            // is scanned as a whole input: each `token=token=…` value in it ended the bytes,
+            // and the general search over 48 KB cost 37 million instructions.)
+            Closers::OneOf(_) => {
+                let stop = form.stop?;
+                start
+                    + value
+                        .iter()
+                        .position(|&b| stop[b as usize])
+                        .unwrap_or(value.len())
+            }
         };
         (end > start).then_some(start..end)
     }

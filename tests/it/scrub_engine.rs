@@ -171,6 +171,10 @@ fn positives() -> Vec<(&'static str, String, String)> {
         s("api_key", r#"apiKey: 'Q7vL4nR8sT1wY6zB'"#.into(), "Q7vL4nR8sT1wY6zB"),
         s("token", r#"{"access_token":"Q7vL4nR8sT1wY6zB3cF5"}"#.into(), "Q7vL4nR8sT1wY6zB3cF5"),
         s("password", r#"{"message":"{\"user\":\"ann\",\"password\": \"Tr0ub4dor-3\"}"}"#.into(), "Tr0ub4dor-3"),
+        // A bare value inside a JSON string, with its `/` and `+` escaped (PHP writes every `/`
+        // as `\/`, .NET a `+` as `\u002B`): an `.env` file or a log line returned as a string.
+        s("secret", r#"{"file":"AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI\/K7MDENG\/bPxRfiCYzQ9a8bR2xkLm\nREGION=x"}"#.into(), r"wJalrXUtnFEMI\/K7MDENG\/bPxRfiCYzQ9a8bR2xkLm"),
+        s("password", r#"{"log":"connecting with password=Tr0ub4dor\u002B3x\/yz\\retry"}"#.into(), r"Tr0ub4dor\u002B3x\/yz"),
         // Close to the code that names a secret (`code.rs`), and secrets still.
         s("password", "DB_PASSWORD=Xy7q(Lm3\n".into(), "Xy7q(Lm3"),
         s("password", "password: Summer.2024\n".into(), "Summer.2024"),

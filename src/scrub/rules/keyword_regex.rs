@@ -39,13 +39,21 @@ macro_rules! entity_value_unit {
     };
 }
 
+/// A backslash that begins neither member escape of a bare value (`\/`, `\u002b`): the
+/// value ends there. `simple::ESCAPE_END`, as a literal for `concat!`.
+macro_rules! escape_end {
+    () => {
+        r"\\(?:[^/u]|u(?:[^0]|0(?:[^0]|0(?:[^2]|2[^bB]))))"
+    };
+}
+
 /// The first forms of `assignment!`, the common ones (quoted, single-quoted or bare after a
 /// separator, and XML), as the start of its alternation, left open: `assignment!` adds its other
 /// forms and closes it. A separator is written `=>?|:` rather than `=>|:|=`, the same strings,
 /// so that each byte leaves one way on (see `openers!`); keys are written the same way
 /// (`pass(?:w(?:or)?d|phrase)`).
 macro_rules! plain_forms {
-    ($key:literal, $reps:expr, $dq:literal, $sq:literal, $delim:literal, $xml:literal) => {
+    ($key:literal, $reps:expr, $dq:literal, $sq:literal, $delim:expr, $xml:literal) => {
         concat!(
             "(?i:",
             $key,
@@ -60,7 +68,7 @@ macro_rules! plain_forms {
             "})",
             $sq,
             "|",
-            r#"([^\s"'<>&,;{}\[\]\\]{"#,
+            r#"((?:[^\s"'<>&,;{}\[\]\\]|\\/|\\u002[bB]){"#,
             $reps,
             "})",
             $delim,
@@ -102,7 +110,7 @@ macro_rules! openers {
 /// alternatives, each starting with `|`; none for the bounded regex). The regex starts `back`
 /// bytes before the anchor (at the key's first letter).
 macro_rules! assignment {
-    ($key:literal, $reps:expr, $dq:literal, $sq:literal, $delim:literal, $esc_dq:literal, $xml:literal, $esc_xml:literal, $html_q:expr, $html_xml:literal) => {
+    ($key:literal, $reps:expr, $dq:literal, $sq:literal, $delim:expr, $esc_dq:literal, $xml:literal, $esc_xml:literal, $html_q:expr, $html_xml:literal) => {
         concat!(
             plain_forms!($key, $reps, $dq, $sq, $delim, $xml),
             // JSON inside a JSON string (a log line's message, a payload passed as a string):
@@ -175,7 +183,7 @@ macro_rules! keyword {
                     concat!($min, ",4096"),
                     r#"""#,
                     "'",
-                    r#"(?:[\s"'<>&,;{}\[\]\\]|$)"#,
+                    concat!(r#"(?:[\s"'<>&,;{}\[\]]|"#, escape_end!(), "|$)"),
                     r#"\\""#,
                     "</",
                     r"\\u003[cC]/",
@@ -187,7 +195,11 @@ macro_rules! keyword {
                     "1,",
                     r#"(?:"|\\?$)"#,
                     "(?:'|$)",
-                    r#"(?:[\s"'<>&,;{}\[\]\\]|$)"#,
+                    concat!(
+                        r#"(?:[\s"'<>&,;{}\[\]]|"#,
+                        escape_end!(),
+                        r"|(?:\\(?:u(?:0(?:0(?:2)?)?)?)?)?$)"
+                    ),
                     r#"(?:\\"|\\{0,3}$)"#,
                     "(?:</|<?$)",
                     r"(?:\\u003[cC]/|(?:\\(?:u(?:0(?:0(?:3[cC]?)?)?)?)?)?$)",

@@ -14,8 +14,10 @@ pub struct Form {
 
 /// How a keyword value ends, in the form its opener tells.
 pub enum Closers {
-    /// Any one byte: a bare value's delimiter.
-    OneByte,
+    /// A bare value's delimiter: one byte, or a backslash that begins neither member escape
+    /// (`\/`, `\u002b`, which the value holds); the value ends at the first byte it may not
+    /// hold (see [`bare_value_len`]).
+    Bare,
     /// One of these strings.
     OneOf(&'static [&'static [u8]]),
 }
@@ -51,17 +53,40 @@ pub fn form_of(opener: &[u8]) -> Form {
     } else if ends(b">") && !ends(b"=>") {
         plain(Closers::OneOf(&[b"</"]), &XML_STOP)
     } else {
-        plain(Closers::OneByte, &BARE_STOP)
+        escaped(Closers::Bare)
     }
 }
 
 /// The bytes outside each escape-free form's value class, as `assignment!` writes them
-/// (`'([^'\r\n]…`, `>([^<\r\n]…`, `\\u003[eE]([^<\\\r\n]…`, `([^\s"'<>&,;{}\[\]\\]…`).
+/// (`'([^'\r\n]…`, `>([^<\r\n]…`, `\\u003[eE]([^<\\\r\n]…`, and a bare value's
+/// `[^\s"'<>&,;{}\[\]\\]` between its member escapes).
 /// The property test over every form checks them against the general search.
 static SINGLE_QUOTED_STOP: [bool; 256] = byte_set(b"'\r\n");
 static XML_STOP: [bool; 256] = byte_set(b"<\r\n");
 static GO_XML_STOP: [bool; 256] = byte_set(b"<\\\r\n");
 static BARE_STOP: [bool; 256] = byte_set(b" \t\n\x0b\x0c\r\"'<>&,;{}[]\\");
+
+/// How long the bare value at the start of `value` is: its bytes up to the first one outside
+/// its class, where a member escape (`\/`, `\u002b` in either case, as JSON encoders write a
+/// `/` or `+` inside a string) is part of the value and any other backslash ends it, as does
+/// an escape cut short by the end of the bytes.
+pub fn bare_value_len(value: &[u8]) -> usize {
+    let mut i = 0;
+    while let Some(&b) = value.get(i) {
+        if b == b'\\' {
+            match &value[i..] {
+                [b'\\', b'/', ..] => i += 2,
+                [b'\\', b'u', b'0', b'0', b'2', b'b' | b'B', ..] => i += 6,
+                _ => return i,
+            }
+        } else if BARE_STOP[usize::from(b)] {
+            return i;
+        } else {
+            i += 1;
+        }
+    }
+    i
+}
 
 const fn byte_set(bytes: &[u8]) -> [bool; 256] {
     let mut set = [false; 256];
