@@ -233,7 +233,7 @@ const ESCAPED_PLUS: &str = r"\\u002[bB]";
 pub const ESCAPE_END: &str = r"\\(?:[^/u]|u(?:[^0]|0(?:[^0]|0(?:[^2]|2[^bB]))))";
 
 /// The length of the member escape at the start of `hay` (`\/` or `\u002b`), if any.
-fn member_escape(hay: &[u8]) -> Option<usize> {
+pub(in crate::scrub) fn member_escape(hay: &[u8]) -> Option<usize> {
     match hay {
         [b'\\', b'/', ..] => Some(2),
         [b'\\', b'u', b'0', b'0', b'2', b'b' | b'B', ..] => Some(6),

@@ -4,6 +4,8 @@
 //! verifier that uses it because it restates, byte for byte, what `rules/keyword_regex.rs`
 //! writes as regex; the property test over every form holds the two together.
 
+use crate::scrub::simple::member_escape;
+
 /// What a keyword value's form tells of its end.
 pub struct Form {
     pub closers: Closers,
@@ -74,10 +76,9 @@ pub fn bare_value_len(value: &[u8]) -> usize {
     let mut i = 0;
     while let Some(&b) = value.get(i) {
         if b == b'\\' {
-            match &value[i..] {
-                [b'\\', b'/', ..] => i += 2,
-                [b'\\', b'u', b'0', b'0', b'2', b'b' | b'B', ..] => i += 6,
-                _ => return i,
+            match member_escape(&value[i..]) {
+                Some(len) => i += len,
+                None => return i,
             }
         } else if BARE_STOP[usize::from(b)] {
             return i;
