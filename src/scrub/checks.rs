@@ -66,7 +66,7 @@ fn crc_ok(token: &[u8]) -> bool {
 }
 
 /// `v` with the JSON escapes a token may hold for its `/` and `+` (`\/`, `\u002b`) decoded.
-fn unescape_members(v: &[u8]) -> Vec<u8> {
+pub(super) fn unescape_members(v: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(v.len());
     let mut i = 0;
     while i < v.len() {

@@ -21,6 +21,7 @@
 //! spaced words (`"My API Key"`): a weak password written that way (`my_secret_password`) is
 //! the price, and is let through.
 
+use super::checks;
 use std::ops::Range;
 
 /// Objects code reads settings and secrets from, as the first segment of a member path
@@ -192,7 +193,16 @@ fn is_secret_file(v: &[u8]) -> bool {
 /// verdict may look, and `hay[span.end]`, when there, is the byte that ended the value (part of
 /// the match): so it is the same however the bytes arrive.
 pub fn names_a_secret(hay: &[u8], lo: usize, span: Range<usize>) -> bool {
-    let v = &hay[span.clone()];
+    // A bare value inside a JSON string may hold its `/` and `+` escaped (`\/run\/secrets\/db`):
+    // it is judged as the client reads it.
+    let raw = &hay[span.clone()];
+    let decoded;
+    let v = if raw.contains(&b'\\') {
+        decoded = checks::unescape_members(raw);
+        &decoded[..]
+    } else {
+        raw
+    };
     // The name of the variable that holds the secret, quoted or not (`ENV_API_KEY =
     // "ANTHROPIC_API_KEY"`, `key: DB_PASSWORD` in a manifest's secret reference).
     if is_env_name(v)

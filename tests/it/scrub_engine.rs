@@ -233,6 +233,8 @@ fn negatives() -> Vec<String> {
         r#"return {"api_key": requestor.api_key, "network_token": NetworkToken}"#,
         "stripe.Customer.create(api_key=\"sk_test_123\")\nclient = Anthropic(api_key=\"my-anthropic-api-key\")",
         "environment:\n  - DATABASE_PASSWORD=/run/secrets/db-password\n  - ENV_API_KEY=\"ANTHROPIC_API_KEY\"\n",
+        // The same compose file returned as a JSON string with its slashes escaped (PHP).
+        r#"{"file":"environment:\n  - DATABASE_PASSWORD=\/run\/secrets\/db-password\n"}"#,
         "def verify(payload: str, secret: str):\n    return verify_signature(payload=payload, secret=secret)\nclient = OpenAI(api_key=\"My API Key\")",
     ]
     .iter()
