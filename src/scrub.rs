@@ -28,6 +28,7 @@ pub mod offline;
 pub mod patterns;
 mod pem;
 mod placeholder;
+mod plain_value;
 mod prefilter;
 pub mod rules;
 mod simple;

@@ -13,6 +13,9 @@ pub enum Check {
     None,
     /// Not a placeholder or an already masked value.
     NotPlaceholder,
+    /// A password: as `NotPlaceholder`, and a YAML value may hold spaces (a passphrase runs to
+    /// the end of its line; see `plain_value`).
+    Passphrase,
     /// GitHub classic / npm: the last 6 characters are the base62 CRC32 of the 30 before them.
     Base62Crc32,
     /// A bearer token: not a placeholder, and random-looking (a digit, or long).
@@ -115,13 +118,15 @@ fn classes(v: &[u8]) -> usize {
 }
 
 /// Runs `check` on a candidate: `secret` is the span to redact, `before` the bytes before the
-/// key (up to the engine's look-behind), `quoted` whether the value was in quotes.
-pub fn passes(check: Check, secret: &[u8], before: &[u8], quoted: bool) -> bool {
+/// key (up to the engine's look-behind), `literal` whether the value was written as one (in
+/// quotes, or as `plain_value` judged it).
+pub fn passes(check: Check, secret: &[u8], before: &[u8], literal: bool) -> bool {
     match check {
         Check::None => true,
-        Check::NotPlaceholder => {
-            // An unquoted lower-case word after `password:` is prose far more often than a secret.
-            let prose = !quoted && secret.iter().all(u8::is_ascii_lowercase);
+        Check::NotPlaceholder | Check::Passphrase => {
+            // An unquoted lower-case word after `password: ` or ` = ` is prose or a variable in
+            // code far more often than a secret.
+            let prose = !literal && secret.iter().all(u8::is_ascii_lowercase);
             !prose && !is_placeholder(secret)
         }
         Check::Base62Crc32 => crc_ok(secret),

@@ -125,6 +125,14 @@ const TYPE_NAMES: &[&[u8]] = &[
     b"string",
     b"SecretStr",
     b"SecretBytes",
+    // TypeScript's and Python's other primitives (`password: number` in an interface).
+    b"number",
+    b"boolean",
+    b"any",
+    b"unknown",
+    b"object",
+    b"float",
+    b"bytearray",
 ];
 
 /// Words that make a value of lower-case words a stand-in (`sk_test_123`, `test-key`,

@@ -15,6 +15,7 @@ use super::checks::{self, Check};
 use super::code;
 use super::held::Held;
 use super::pem::pem;
+use super::plain_value::{self, Judged};
 use super::prefilter::{Candidates, Prefilter};
 use super::rules::{RuleDef, Verify};
 use super::simple::{Found, Literal, Skip};
@@ -409,7 +410,7 @@ impl PatternSet {
                             v => return v,
                         }
                     }
-                    match self.accept(rule, *idx, hay, start, s..e, true, held) {
+                    match self.accept(rule, *idx, hay, start, s..e, eof, true, held) {
                         Verdict::NoMatch => continue,
                         v => return v,
                     }
@@ -457,7 +458,7 @@ impl PatternSet {
                 let known = held.known_run(idx);
                 match (simple.find_known(hay, start, eof, skip, known), &rule.long) {
                     (Found::Secret(span), _) => {
-                        self.accept(rule, idx, hay, start, span, check, held)
+                        self.accept(rule, idx, hay, start, span, eof, check, held)
                     }
                     (Found::More, _) => Verdict::NeedMore,
                     // Only a value cut off by the bounded form's length can be longer than it
@@ -487,6 +488,7 @@ impl PatternSet {
         hay: &[u8],
         start: usize,
         span: std::ops::Range<usize>,
+        eof: bool,
         check: bool,
         held: &mut Held,
     ) -> Verdict {
@@ -495,10 +497,34 @@ impl PatternSet {
         }
         // A keyword's value that is code naming the secret (`process.env.API_KEY`) is left
         // as it is (see `code`). What the checks look at is taken only when there are checks.
+        let mut span = span;
         if check && (rule.check != Check::None || rule.keyword) {
-            let quoted = span.start > 0 && matches!(hay[span.start - 1], b'"' | b'\'');
+            let mut literal = span.start > 0 && matches!(hay[span.start - 1], b'"' | b'\'');
             let from = start.saturating_sub(LOOK_BEHIND - 1);
-            if !checks::passes(rule.check, &hay[span.clone()], &hay[from..start], quoted)
+            if rule.keyword && !literal {
+                let spaced = rule.check == Check::Passphrase;
+                match plain_value::judge(hay, from, span.clone(), eof, spaced) {
+                    // The word found is judged as itself first: a type or a variable does not
+                    // become a passphrase for having words after it (`password: bytes | str`).
+                    Judged::Value(value)
+                        if value != span && code::names_a_secret(hay, from, span.clone()) =>
+                    {
+                        held.turned_down(start, span.end);
+                        return Verdict::NoMatch;
+                    }
+                    Judged::Value(value) => {
+                        span = value;
+                        literal = true;
+                    }
+                    Judged::NotAValue => {
+                        held.turned_down(start, span.end);
+                        return Verdict::NoMatch;
+                    }
+                    Judged::NeedMore => return Verdict::NeedMore,
+                    Judged::Undecided => {}
+                }
+            }
+            if !checks::passes(rule.check, &hay[span.clone()], &hay[from..start], literal)
                 || (rule.keyword && code::names_a_secret(hay, from, span.clone()))
             {
                 held.turned_down(start, span.end);

@@ -501,7 +501,7 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
         ],
         "pass(?:w(?:or)?d|phrase)",
         "3",
-        Check::NotPlaceholder
+        Check::Passphrase
     ),
     keyword!(
         "secret",

@@ -180,6 +180,13 @@ fn positives() -> Vec<(&'static str, String, String)> {
         s("password", "password: Summer.2024\n".into(), "Summer.2024"),
         s("api_key", "api_key=prod_9f8a7b6c5d4e3f2a\n".into(), "prod_9f8a7b6c5d4e3f2a"),
         s("api_key", r#"{"api_key": "process.env.Q7vL4nR8sT1wY6zB"}"#.into(), "process.env.Q7vL4nR8sT1wY6zB"),
+        // Lower-case words set as values (see `plain_value.rs`): an env file, a query string,
+        // an XML element, YAML; a passphrase is its whole line.
+        s("password", "POSTGRES_USER=app\nPOSTGRES_PASSWORD=postgres\n".into(), "postgres"),
+        s("password", "GET /login?user=ann&password=letmein&next=/home".into(), "letmein"),
+        s("password", "<user>ann</user><password>admin</password>".into(), "admin"),
+        s("password", "stringData:\n  password: correct horse battery staple\n".into(), "correct horse battery staple"),
+        s("password", "db:\n  password: Tr0ub4dor and more  # rotated monthly\n".into(), "Tr0ub4dor and more"),
     ]
 }
 
@@ -235,6 +242,13 @@ fn negatives() -> Vec<String> {
         "environment:\n  - DATABASE_PASSWORD=/run/secrets/db-password\n  - ENV_API_KEY=\"ANTHROPIC_API_KEY\"\n",
         // The same compose file returned as a JSON string with its slashes escaped (PHP).
         r#"{"file":"environment:\n  - DATABASE_PASSWORD=\/run\/secrets\/db-password\n"}"#,
+        // Prose after `key: `, capitalised or not.
+        "PASSWORD: Set this to the password of the admin account.\nPassword: must be at least 12 characters long",
+        "<li>client_secret: Obtained from the OAuth app settings page.</li>",
+        "password = pwd\nif password==stored:\n    login(user=u,password=pwd,port=1)",
+        "db = connect(\n    host=h,\n    password=pwd\n)\nconst opts = {\n  password: pwd,\n};",
+        "class Login:\n    password: bytes | str\n    api_key: str\ninterface Login {\n  password: number\n}",
+        "- Password: $POSTGRES_PW (see .env)",
         "def verify(payload: str, secret: str):\n    return verify_signature(payload=payload, secret=secret)\nclient = OpenAI(api_key=\"My API Key\")",
     ]
     .iter()

@@ -1,0 +1,186 @@
+//! A keyword's unquoted value judged by how it was written: a word of prose, a passphrase, or
+//! a secret whatever its letters.
+//!
+//! A bare value is matched up to the first space, and an unquoted word of lower-case letters
+//! was taken for prose (`password: must be at least 12 characters`) or for a variable in code
+//! (`password = pwd`). That was wrong in three places, all written by machines or people
+//! setting a real value, not describing one:
+//!
+//! - `KEY=value` with nothing around the `=` (an env file, a query string, logfmt):
+//!   `POSTGRES_PASSWORD=postgres` and `?password=letmein&` went out in clear.
+//! - YAML's plain scalars run to the end of the line: `password: correct horse battery staple`
+//!   went out whole, and `password: Tr0ub4dor and more` lost only its first word.
+//! - An XML element's text: `<password>admin</password>` went out.
+//!
+//! And prose after `key: ` that starts with a capital (`PASSWORD: Set this to the admin
+//! password.`, `client_secret: Obtained from the OAuth app`) had its first word redacted.
+//!
+//! What is read is the value's own line, at most [`LINE_MAX`] bytes from the value's start:
+//! well inside a keyword rule's window, so the verdict is the same for every chunking.
+
+use std::ops::Range;
+
+/// How far a `key: ` value's line is read. A passphrase is a few words; a longer line is prose,
+/// or minified text in which a line means nothing.
+pub const LINE_MAX: usize = 256;
+
+/// What the way a bare value was written says of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Judged {
+    /// A value, whatever its letters: the secret is `span` (grown to a passphrase's whole line).
+    Value(Range<usize>),
+    /// Not a value at all: a sentence after `key: `, or a comparison (`password==x`).
+    NotAValue,
+    /// Nothing to say: the rule's own checks decide on the word.
+    Undecided,
+    /// The line's end has not arrived.
+    NeedMore,
+}
+
+/// How the value's key was joined to it.
+enum Separator {
+    /// `KEY=value`: no space on either side of the `=`.
+    TightEquals,
+    /// `key: value`, as YAML and prose write it.
+    ColonSpace,
+    /// `<key>value`: an element's text.
+    Element,
+    Other,
+}
+
+fn separator(before: &[u8]) -> Separator {
+    let n = before.len();
+    match before {
+        [.., b'=', b'>'] => Separator::Other,
+        [.., b'>'] => Separator::Element,
+        [.., k, b'='] if !matches!(k, b' ' | b'\t' | b'=' | b'!' | b'<' | b'>') => {
+            Separator::TightEquals
+        }
+        [.., b' ' | b'\t'] => {
+            let spaces = before
+                .iter()
+                .rev()
+                .take_while(|&&b| matches!(b, b' ' | b'\t'));
+            match before.get(n.wrapping_sub(spaces.count() + 1)) {
+                Some(b':') => Separator::ColonSpace,
+                _ => Separator::Other,
+            }
+        }
+        _ => Separator::Other,
+    }
+}
+
+/// Words whose presence makes the line after `key: ` a sentence. Short function words no
+/// generated passphrase needs (EFF's and diceware's lists are of longer words), and the verbs
+/// docs use to say what to put there.
+const PROSE_WORDS: &[&[u8]] = &[
+    b"a", b"an", b"the", b"to", b"of", b"in", b"on", b"for", b"from", b"with", b"by", b"at", b"is",
+    b"are", b"be", b"this", b"that", b"these", b"your", b"you", b"it", b"its", b"and", b"or",
+    b"not", b"see", b"must", b"should", b"will", b"can", b"if", b"as", b"when", b"used", b"use",
+    b"set", b"enter",
+];
+
+fn is_prose(line: &[u8]) -> bool {
+    line.split(|b| !b.is_ascii_alphabetic())
+        .any(|w| PROSE_WORDS.iter().any(|p| p.eq_ignore_ascii_case(w)))
+}
+
+/// Judges the bare value `span` of a keyword rule in `hay`, looking back no further than
+/// `from` (the engine's look-behind); `eof` says whether `hay` ends where the input does, and
+/// `spaced` whether the rule's values may hold spaces (passwords do; keys and tokens never).
+pub fn judge(hay: &[u8], from: usize, span: Range<usize>, eof: bool, spaced: bool) -> Judged {
+    let word = &hay[span.clone()];
+    if word.first() == Some(&b'=') {
+        // `==`: the regex took one `=` as the separator and the rest as the value.
+        return Judged::NotAValue;
+    }
+    match separator(&hay[..span.start]) {
+        Separator::Element => Judged::Value(span),
+        Separator::TightEquals => match hay.get(span.end) {
+            // The regex took the word up to its delimiter, which follows unless the input ended.
+            None if !eof => Judged::NeedMore,
+            Some(b'&' | b' ' | b'\t') => Judged::Value(span),
+            // At a line's end: an env file or a properties file, unless the assignment is
+            // indented with nothing before it, as the last keyword argument of a call laid out
+            // one to a line is (`    password=pwd` and then `)`).
+            None | Some(b'\n' | b'\r') if !indented(&hay[from..span.start - 1]) => {
+                Judged::Value(span)
+            }
+            _ => Judged::Undecided,
+        },
+        Separator::Other => Judged::Undecided,
+        Separator::ColonSpace => after_colon(hay, span, eof, spaced),
+    }
+}
+
+/// `key: value`: YAML's plain scalar, which runs to the end of its line, or prose.
+fn after_colon(hay: &[u8], span: Range<usize>, eof: bool, spaced: bool) -> Judged {
+    // A line longer than `LINE_MAX` is cut there whether or not more has arrived.
+    let full = (span.start + LINE_MAX).max(span.end);
+    let ends = hay[span.end..hay.len().min(full)]
+        .iter()
+        .position(|b| b"\n\r\"\\<'".contains(b));
+    let (end, whole) = match ends {
+        Some(i) => (span.end + i, true),
+        None if hay.len() >= full => (full, false),
+        None if eof => (hay.len(), true),
+        None => return Judged::NeedMore,
+    };
+    let (line, code) = without_comment(&hay[span.start..end]);
+    let word = &hay[span.clone()];
+    let rest = &line[word.len().min(line.len())..];
+    if word.iter().all(u8::is_ascii_alphabetic) && is_prose(line) {
+        return Judged::NotAValue;
+    }
+    // A line ending in `,` or `;` is code or JSON (`password: pwd,` in an object literal,
+    // `"password": null,`), where a bare word is a name: the rule's checks decide.
+    if !whole || code {
+        return Judged::Undecided;
+    }
+    if rest.is_empty() {
+        return Judged::Value(span);
+    }
+    // A mapping on one line (`{password: x, user: y}`, a log line's `password: x user: y`) is
+    // not one value.
+    let one_value = !rest.windows(2).any(|w| matches!(w, b": " | b", "))
+        && !rest.iter().any(|b| b"{}[]".contains(b));
+    if spaced && one_value {
+        Judged::Value(span.start..span.start + line.len())
+    } else {
+        Judged::Undecided
+    }
+}
+
+/// Whether `before` (the bytes before a key's `=`) ends in a key that begins its line after
+/// indentation only.
+fn indented(before: &[u8]) -> bool {
+    let key = before
+        .iter()
+        .rev()
+        .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        .count();
+    let lead = &before[..before.len() - key];
+    let blanks = lead
+        .iter()
+        .rev()
+        .take_while(|&&b| matches!(b, b' ' | b'\t'))
+        .count();
+    blanks > 0 && lead[..lead.len() - blanks].last() == Some(&b'\n')
+}
+
+/// The line without a YAML comment (`#` after a space) and trailing blanks, and whether it
+/// ended in a `,` or `;` (also taken off).
+fn without_comment(line: &[u8]) -> (&[u8], bool) {
+    let cut = line
+        .windows(2)
+        .position(|w| matches!(w, b" #" | b"\t#"))
+        .map_or(line.len(), |i| i);
+    let line = line[..cut].trim_ascii_end();
+    match line.strip_suffix(b",").or_else(|| line.strip_suffix(b";")) {
+        Some(l) => (l.trim_ascii_end(), true),
+        None => (line, false),
+    }
+}
+
+#[cfg(test)]
+mod tests;
