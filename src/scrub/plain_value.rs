@@ -117,9 +117,14 @@ pub fn judge(hay: &[u8], from: usize, span: Range<usize>, eof: bool, spaced: boo
 fn after_colon(hay: &[u8], span: Range<usize>, eof: bool, spaced: bool) -> Judged {
     // A line longer than `LINE_MAX` is cut there whether or not more has arrived.
     let full = (span.start + LINE_MAX).max(span.end);
-    let ends = hay[span.end..hay.len().min(full)]
-        .iter()
-        .position(|b| b"\n\r\"\\<'".contains(b));
+    // The line ends at a line break, or where a string holding it or an element's text does;
+    // an apostrophe inside a word (`don't`) is the line's own.
+    let apostrophe = |i: usize| {
+        hay[i - 1].is_ascii_alphabetic() && hay.get(i + 1).is_some_and(u8::is_ascii_alphabetic)
+    };
+    let ends = (span.end..hay.len().min(full))
+        .find(|&i| b"\n\r\"\\<".contains(&hay[i]) || (hay[i] == b'\'' && !apostrophe(i)))
+        .map(|i| i - span.end);
     let (end, whole) = match ends {
         Some(i) => (span.end + i, true),
         None if hay.len() >= full => (full, false),

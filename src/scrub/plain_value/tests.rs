@@ -93,6 +93,17 @@ fn how_a_bare_value_was_written_decides_it() {
             true,
             "not a value",
         ),
+        (
+            "Password: «don»'t share it with anyone\n",
+            true,
+            "not a value",
+        ),
+        (
+            "password: «don»'t panic now\n",
+            true,
+            "value:don't panic now",
+        ),
+        ("f('password: «hunter» two')", true, "value:hunter two"),
         // Several keys on one line are not one value.
         ("{password: «abc», user: bob}\n", true, "undecided"),
         ("password: «x7Qm2» user: bob\n", true, "undecided"),
@@ -120,4 +131,30 @@ fn a_line_is_read_only_so_far() {
     assert_eq!(judged(short, true, true), "value:abc def");
     assert_eq!(judged("KEY=«abc»", false, false), "more");
     assert_eq!(judged("KEY=«abc»", false, true), "value:abc");
+}
+
+/// Through the engine: what each way of writing becomes, the same for every split.
+#[test]
+fn bare_values_scrub_alike_in_every_chunking() {
+    use crate::scrub::{tests::run, LiveSet, ScrubPolicy};
+    let body = "POSTGRES_PASSWORD=postgres\npassword: correct horse battery staple\n\
+        PASSWORD: Set this to the admin password.\n    password=pwd\n)\n\
+        <password>admin</password> level=warn password=hunter user=ann\n\
+        password: x7Qm2 and more  # rotated";
+    let b = body.as_bytes();
+    let (p, set) = (
+        ScrubPolicy::default(),
+        std::sync::Arc::new(LiveSet::empty()),
+    );
+    let (whole, counts) = run(&p, &set, &[b]);
+    let expected = "POSTGRES_PASSWORD=[REDACTED:password]\npassword: [REDACTED:password]\n\
+        PASSWORD: Set this to the admin password.\n    password=pwd\n)\n\
+        <password>[REDACTED:password]</password> level=warn password=[REDACTED:password] user=ann\n\
+        password: [REDACTED:password]  # rotated";
+    assert_eq!(String::from_utf8_lossy(&whole), expected);
+    assert_eq!(counts.get("password"), 5);
+    for cut in 0..=b.len() {
+        let (out, _) = run(&p, &set, &[&b[..cut], &b[cut..]]);
+        assert_eq!(out, whole, "cut at {cut}");
+    }
 }
