@@ -164,7 +164,19 @@ fn is_stand_in(v: &[u8]) -> bool {
     });
     plain && words.clone().count() >= 2 && words.any(|w| STAND_IN_WORDS.contains(&w))
         || v == b"test"
+        || is_run_together_stand_in(v)
         || is_spoken_stand_in(v)
+}
+
+/// Two stand-in words run together: `mypassword`, `yourpassword`, `mysecret`, `testtoken`, as
+/// docs and examples set a value they do not mean. The price is the same as above.
+fn is_run_together_stand_in(v: &[u8]) -> bool {
+    const OWNERS: &[&[u8]] = &[b"my", b"your", b"some", b"test", b"fake", b"dummy", b"demo"];
+    const NAMES: &[&[u8]] = &[b"password", b"pass", b"secret", b"token", b"key", b"apikey"];
+    v.iter().all(u8::is_ascii_lowercase)
+        && OWNERS
+            .iter()
+            .any(|o| v.strip_prefix(*o).is_some_and(|name| NAMES.contains(&name)))
 }
 
 /// Words of a stand-in written with spaces (`"My API Key"`, `"explicit token"`, `"secret

@@ -30,6 +30,8 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "passwd",
     "changeme",
     "change_me",
+    // The Java keystore's well-known default.
+    "changeit",
     "example",
     "string",
     "required",

@@ -10,7 +10,8 @@
 //!   `POSTGRES_PASSWORD=postgres` and `?password=letmein&` went out in clear.
 //! - YAML's plain scalars run to the end of the line: `password: correct horse battery staple`
 //!   went out whole, and `password: Tr0ub4dor and more` lost only its first word.
-//! - An XML element's text: `<password>admin</password>` went out.
+//! - An XML element's text (`<password>admin</password>`), and a value between quotes written
+//!   as entities (`{&quot;password&quot;: &quot;admin&quot;}`) went out.
 //!
 //! And prose after `key: ` that starts with a capital (`PASSWORD: Set this to the admin
 //! password.`, `client_secret: Obtained from the OAuth app`) had its first word redacted.
@@ -43,16 +44,29 @@ enum Separator {
     TightEquals,
     /// `key: value`, as YAML and prose write it.
     ColonSpace,
-    /// `<key>value`: an element's text.
-    Element,
+    /// `<key>value`: an element's text, also as a page writes it (`&lt;key&gt;value`) and as
+    /// Go writes it inside a JSON string (`\u003ckey\u003evalue`); or a value between quotes
+    /// written as entities (`&quot;key&quot;: &quot;value&quot;`). The regex took either only
+    /// with its closer (`</`, the quote), so it is a value as a quoted one is.
+    Enclosed,
     Other,
 }
 
+/// The quote entities the keyword rules take (`keyword_regex.rs`).
+const QUOTE_ENTITIES: &[&[u8]] = &[
+    b"&quot;", b"&#34;", b"&#x22;", b"&#X22;", b"&#39;", b"&#x27;", b"&#X27;", b"&apos;",
+];
+
 fn separator(before: &[u8]) -> Separator {
     let n = before.len();
+    let escaped_gt = n >= 6 && before[n - 6..].eq_ignore_ascii_case(b"\\u003e");
+    if escaped_gt || before.ends_with(b"&gt;") || QUOTE_ENTITIES.iter().any(|q| before.ends_with(q))
+    {
+        return Separator::Enclosed;
+    }
     match before {
         [.., b'=', b'>'] => Separator::Other,
-        [.., b'>'] => Separator::Element,
+        [.., b'>'] => Separator::Enclosed,
         [.., k, b'='] if !matches!(k, b' ' | b'\t' | b'=' | b'!' | b'<' | b'>') => {
             Separator::TightEquals
         }
@@ -74,10 +88,56 @@ fn separator(before: &[u8]) -> Separator {
 /// generated passphrase needs (EFF's and diceware's lists are of longer words), and the verbs
 /// docs use to say what to put there.
 const PROSE_WORDS: &[&[u8]] = &[
-    b"a", b"an", b"the", b"to", b"of", b"in", b"on", b"for", b"from", b"with", b"by", b"at", b"is",
-    b"are", b"be", b"this", b"that", b"these", b"your", b"you", b"it", b"its", b"and", b"or",
-    b"not", b"see", b"must", b"should", b"will", b"can", b"if", b"as", b"when", b"used", b"use",
-    b"set", b"enter",
+    b"a",
+    b"an",
+    b"the",
+    b"to",
+    b"of",
+    b"in",
+    b"on",
+    b"for",
+    b"from",
+    b"with",
+    b"by",
+    b"at",
+    b"is",
+    b"are",
+    b"be",
+    b"this",
+    b"that",
+    b"these",
+    b"your",
+    b"you",
+    b"it",
+    b"its",
+    b"and",
+    b"or",
+    b"not",
+    b"no",
+    b"see",
+    b"must",
+    b"should",
+    b"will",
+    b"can",
+    b"if",
+    b"as",
+    b"when",
+    b"used",
+    b"use",
+    b"set",
+    b"enter",
+    b"both",
+    b"all",
+    b"each",
+    b"only",
+    b"also",
+    b"required",
+    b"optional",
+    b"default",
+    b"defaults",
+    b"leave",
+    b"blank",
+    b"empty",
 ];
 
 fn is_prose(line: &[u8]) -> bool {
@@ -95,7 +155,7 @@ pub fn judge(hay: &[u8], from: usize, span: Range<usize>, eof: bool, spaced: boo
         return Judged::NotAValue;
     }
     match separator(&hay[..span.start]) {
-        Separator::Element => Judged::Value(span),
+        Separator::Enclosed => Judged::Value(span),
         Separator::TightEquals => match hay.get(span.end) {
             // The regex took the word up to its delimiter, which follows unless the input ended.
             None if !eof => Judged::NeedMore,
@@ -134,7 +194,17 @@ fn after_colon(hay: &[u8], span: Range<usize>, eof: bool, spaced: bool) -> Judge
     let (line, code) = without_comment(&hay[span.start..end]);
     let word = &hay[span.clone()];
     let rest = &line[word.len().min(line.len())..];
-    if word.iter().all(u8::is_ascii_alphabetic) && is_prose(line) {
+    // A word and its punctuation (`Optional. Defaults to empty`).
+    let letters = word
+        .iter()
+        .rposition(|b| !b".,:;!?".contains(b))
+        .map_or(&word[..0], |i| &word[..=i]);
+    if letters.iter().all(u8::is_ascii_alphabetic) && is_prose(line) {
+        return Judged::NotAValue;
+    }
+    // A YAML tag with its argument: a reference (`!Ref DbPassword` in CloudFormation, `!secret
+    // db_password` in Home Assistant) or an encrypted block to come (`!vault |`).
+    if word.len() > 1 && word[0] == b'!' && word[1].is_ascii_alphabetic() && !rest.is_empty() {
         return Judged::NotAValue;
     }
     // A line ending in `,` or `;` is code or JSON (`password: pwd,` in an object literal,

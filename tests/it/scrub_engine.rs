@@ -185,6 +185,7 @@ fn positives() -> Vec<(&'static str, String, String)> {
         s("password", "POSTGRES_USER=app\nPOSTGRES_PASSWORD=postgres\n".into(), "postgres"),
         s("password", "GET /login?user=ann&password=letmein&next=/home".into(), "letmein"),
         s("password", "<user>ann</user><password>admin</password>".into(), "admin"),
+        s("password", "<pre>{&quot;user&quot;: &quot;ann&quot;, &quot;password&quot;: &quot;admin&quot;}</pre>".into(), "admin"),
         s("password", "stringData:\n  password: correct horse battery staple\n".into(), "correct horse battery staple"),
         s("password", "db:\n  password: Tr0ub4dor and more  # rotated monthly\n".into(), "Tr0ub4dor and more"),
     ]

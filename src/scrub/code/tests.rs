@@ -70,6 +70,12 @@ fn code_shapes_are_told_from_secrets() {
         ("    api_key=\"«sk_test_iter_forwards_options»\",", true),
         ("--password=\"«$$(cat /run/secrets/db-password)»\"", true),
         ("api_key = \"«my-anthropic-api-key»\"", true),
+        // Two stand-in words run together; a third word makes a (weak) password.
+        ("password: «yourpassword»\n", true),
+        ("PASSWORD=«mypassword»\n", true),
+        ("secret: «mysecret»\n", true),
+        ("password: «mypasswordisgood»\n", false),
+        ("password: «Mypassword»\n", false),
         ("    api_key=\"«org_key_abc»\",", true),
         // Where it is read from: a file, a shell variable.
         (

@@ -41,6 +41,26 @@ fn how_a_bare_value_was_written_decides_it() {
             "value:gitea",
         ),
         ("<password>«admin»</password>", false, "value:admin"),
+        (
+            "&lt;password&gt;«admin»&lt;/password&gt;",
+            false,
+            "value:admin",
+        ),
+        (
+            "{\"x\":\"\\u003cpassword\\u003e«admin»\\u003c/password\\u003e\"}",
+            false,
+            "value:admin",
+        ),
+        (
+            "{&quot;password&quot;: &quot;«admin»&quot;}",
+            false,
+            "value:admin",
+        ),
+        (
+            "{&#x27;password&#x27;: &#x27;«admin»&#x27;}",
+            false,
+            "value:admin",
+        ),
         // Code: a variable, a keyword argument, a comparison.
         ("password = «pwd»\n", false, "undecided"),
         ("connect(user=u,password=«pwd»,port=1)", false, "undecided"),
@@ -104,6 +124,18 @@ fn how_a_bare_value_was_written_decides_it() {
             "value:don't panic now",
         ),
         ("f('password: «hunter» two')", true, "value:hunter two"),
+        (
+            "Password: «Optional.» Defaults to empty\n",
+            true,
+            "not a value",
+        ),
+        (
+            "fields username: and password: «both» required\n",
+            true,
+            "not a value",
+        ),
+        ("  Password: «!Ref» DbPassword\n", true, "not a value"),
+        ("password: «!Summer2024»\n", true, "value:!Summer2024"),
         // Several keys on one line are not one value.
         ("{password: «abc», user: bob}\n", true, "undecided"),
         ("password: «x7Qm2» user: bob\n", true, "undecided"),
