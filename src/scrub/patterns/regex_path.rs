@@ -46,7 +46,7 @@ impl PatternSet {
             _ => rv.find(hay, start..end.min(hay.len()), settled, cache),
         };
         match (found, &rule.long) {
-            (Some(span), _) => self.accept(rule, idx, hay, start, span, eof, check, held),
+            (Some(span), _) => self.accept(rule, idx, hay, start, span, check, held),
             (None, Some(long)) => {
                 if end < hay.len() {
                     held.of(start, idx).bounded_none = true;
@@ -109,7 +109,7 @@ impl PatternSet {
         // regex takes: a value it turned down for its length (too short).
         match long.secret_of_match(&hay[..cap], start..cap, m, cache) {
             Some(span) if span.len() > KEYWORD_VALUE_MAX => {
-                self.accept(rule, idx, hay, start, span, eof, check, held)
+                self.accept(rule, idx, hay, start, span, check, held)
             }
             _ => Verdict::NoMatch,
         }
