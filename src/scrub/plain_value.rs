@@ -178,15 +178,24 @@ fn after_colon(hay: &[u8], span: Range<usize>, eof: bool, spaced: bool) -> Judge
     // A line longer than `LINE_MAX` is cut there whether or not more has arrived.
     let full = (span.start + LINE_MAX).max(span.end);
     // The line ends at a line break, or where a string holding it or an element's text does;
-    // an apostrophe inside a word (`don't`) is the line's own.
-    let apostrophe = |i: usize| {
-        hay[i - 1].is_ascii_alphabetic() && hay.get(i + 1).is_some_and(u8::is_ascii_alphabetic)
-    };
-    let ends = (span.end..hay.len().min(full))
-        .find(|&i| b"\n\r\"\\<".contains(&hay[i]) || (hay[i] == b'\'' && !apostrophe(i)))
-        .map(|i| i - span.end);
+    // an apostrophe inside a word (`don't`) is the line's own, which the byte after it tells.
+    let mut ends = None;
+    for i in span.end..hay.len().min(full) {
+        let b = hay[i];
+        if b == b'\'' {
+            match hay.get(i + 1) {
+                None if !eof => return Judged::NeedMore,
+                Some(c) if hay[i - 1].is_ascii_alphabetic() && c.is_ascii_alphabetic() => continue,
+                _ => {}
+            }
+        } else if !b"\n\r\"\\<".contains(&b) {
+            continue;
+        }
+        ends = Some(i);
+        break;
+    }
     let (end, whole) = match ends {
-        Some(i) => (span.end + i, true),
+        Some(i) => (i, true),
         None if hay.len() >= full => (full, false),
         None if eof => (hay.len(), true),
         None => return Judged::NeedMore,

@@ -162,6 +162,14 @@ fn a_line_is_read_only_so_far() {
     assert_eq!(judged(short, true, false), "more");
     assert_eq!(judged(short, true, true), "value:abc def");
     assert_eq!(judged("KEY=«abc»", false, false), "more");
+    // An apostrophe is a word's own or the end of a quoted string: the next byte tells, also
+    // when it is the line's last to be read.
+    assert_eq!(judged("password: «don»'", true, false), "more");
+    assert_eq!(judged("password: «don»'", true, true), "value:don");
+    // The apostrophe as the window's last byte (the value starts at 10, the x at 14).
+    let edge = format!("password: «abc» {}'t", "x".repeat(LINE_MAX - 5));
+    assert_eq!(judged(&edge[..edge.len() - 1], true, false), "more");
+    assert_eq!(judged(&edge, true, false), "undecided");
     assert_eq!(judged("KEY=«abc»", false, true), "value:abc");
 }
 
