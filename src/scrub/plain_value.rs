@@ -84,53 +84,17 @@ fn separator(before: &[u8]) -> Separator {
     }
 }
 
-/// Words whose presence makes the line after `key: ` a sentence. Short function words no
-/// generated passphrase needs (EFF's and diceware's lists are of longer words), and the verbs
-/// docs use to say what to put there.
-const PROSE_WORDS: &[&[u8]] = &[
-    b"a",
-    b"an",
-    b"the",
-    b"to",
-    b"of",
-    b"in",
-    b"on",
-    b"for",
-    b"from",
-    b"with",
-    b"by",
-    b"at",
-    b"is",
-    b"are",
-    b"be",
-    b"this",
-    b"that",
-    b"these",
-    b"your",
-    b"you",
-    b"it",
-    b"its",
-    b"and",
-    b"or",
-    b"not",
-    b"no",
+/// Words docs use to say what to put in a field: one of them makes the line after `key: `
+/// prose.
+const DOCS_WORDS: &[&[u8]] = &[
     b"see",
     b"must",
     b"should",
-    b"will",
-    b"can",
-    b"if",
-    b"as",
-    b"when",
-    b"used",
-    b"use",
     b"set",
     b"enter",
-    b"both",
-    b"all",
-    b"each",
-    b"only",
-    b"also",
+    b"used",
+    b"use",
+    b"your",
     b"required",
     b"optional",
     b"default",
@@ -140,9 +104,26 @@ const PROSE_WORDS: &[&[u8]] = &[
     b"empty",
 ];
 
+/// Short function words. A sentence is a passphrase as often as prose (`Mary had a little
+/// lamb`), so these make a line prose only when it reads as a whole written sentence.
+const FUNCTION_WORDS: &[&[u8]] = &[
+    b"a", b"an", b"the", b"to", b"of", b"in", b"on", b"for", b"from", b"with", b"by", b"at", b"is",
+    b"are", b"be", b"this", b"that", b"these", b"you", b"it", b"its", b"and", b"or", b"not", b"no",
+    b"will", b"can", b"if", b"as", b"when", b"both", b"all", b"each", b"only", b"also",
+];
+
+/// Whether the line after `key: ` is prose: it holds a docs word, or it is a sentence of six
+/// words or more that ends in a full stop and holds a function word
+/// (`Obtained from the OAuth app settings page.`). A shorter sentence is taken for a
+/// passphrase: a short docs line without a docs word is redacted, which is the safe side.
 fn is_prose(line: &[u8]) -> bool {
-    line.split(|b| !b.is_ascii_alphabetic())
-        .any(|w| PROSE_WORDS.iter().any(|p| p.eq_ignore_ascii_case(w)))
+    let has = |list: &[&[u8]], w: &[u8]| list.iter().any(|p| p.eq_ignore_ascii_case(w));
+    let words = || {
+        line.split(|b| !b.is_ascii_alphabetic())
+            .filter(|w| !w.is_empty())
+    };
+    words().any(|w| has(DOCS_WORDS, w))
+        || (words().count() >= 6 && line.ends_with(b".") && words().any(|w| has(FUNCTION_WORDS, w)))
 }
 
 /// Judges the bare value `span` of a keyword rule in `hay`, looking back no further than

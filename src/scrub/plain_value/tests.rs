@@ -116,8 +116,21 @@ fn how_a_bare_value_was_written_decides_it() {
         (
             "Password: «don»'t share it with anyone\n",
             true,
-            "not a value",
+            "value:don't share it with anyone",
         ),
+        // A sentence without a docs word is a passphrase, unless it is long and ends in a
+        // full stop.
+        (
+            "password: «Mary» had a little lamb\n",
+            true,
+            "value:Mary had a little lamb",
+        ),
+        (
+            "password: «Correct» horse and battery\n",
+            true,
+            "value:Correct horse and battery",
+        ),
+        ("secret: «Summer» is here\n", false, "undecided"),
         (
             "password: «don»'t panic now\n",
             true,
