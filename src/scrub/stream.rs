@@ -439,6 +439,11 @@ impl State {
         if p.is_empty() {
             return Ok(NEVER);
         }
+        // Where this call's scan began, or its last match ended: an anchor cut off by the end
+        // of the bytes may start anywhere after it, also before a candidate that was turned
+        // down or that waits (a complete anchor inside a longer cut one: `ECRET` in a cut
+        // `AGE-SECRET-KEY-1`). The prefilter cannot report such an anchor yet.
+        let mut settled = self.rel(self.pat_scan.max(self.emitted));
         loop {
             let from = self.rel(self.pat_scan.max(self.emitted));
             let Some(a) = p.next_candidate(&self.buf, from, self.base, &mut self.cands) else {
@@ -447,7 +452,7 @@ impl State {
                     return Ok(NEVER);
                 }
                 // Only an anchor cut off by the end may still come.
-                let resume = self.base + p.tail_hold(&self.buf, from) as u64;
+                let resume = self.base + p.tail_hold(&self.buf, settled.min(from)) as u64;
                 self.pat_scan = resume;
                 return Ok(resume);
             };
@@ -472,11 +477,13 @@ impl State {
                     });
                     self.pat_scan = self.base + e as u64;
                     self.cands.after_match(abs, self.pat_scan);
+                    settled = e;
                 }
                 Verdict::NoMatch => self.pat_scan = abs + 1,
                 Verdict::NeedMore => {
-                    self.pat_scan = abs;
-                    return Ok(abs);
+                    let resume = abs.min(self.base + p.tail_hold(&self.buf, settled) as u64);
+                    self.pat_scan = resume;
+                    return Ok(resume);
                 }
                 Verdict::Overflow => return Err(Overflow::Cap),
             }
