@@ -274,74 +274,28 @@ pub fn plan(lits: &[Vec<u8>]) -> Vec<Searcher> {
     let mut best: Option<(f64, Vec<Bucket>)> = None;
     let mut best_at = 0;
     for searchers in 1..=atoms.len().div_ceil(BUCKETS).max(1) {
-        let mut buckets = vec![Bucket::default(); searchers * BUCKETS];
-        // Teddy tries a firing bucket's anchors one by one, and a bucket with more keys than
-        // the others needs repeats elsewhere to keep its turns (see `insertion_order`): keep
-        // buckets even.
-        let cap = atoms.len().div_ceil(searchers * BUCKETS) + 1;
-        let fits = |a: usize, b: usize, k: &Bucket| allowed(&atoms[a], b) && k.atoms.len() < cap;
-        let mut home = vec![0; atoms.len()];
-        for &a in &order {
-            let cheapest = buckets
-                .iter()
-                .enumerate()
-                .filter(|(b, k)| fits(a, *b, k))
-                .map(|(b, k)| {
-                    (
-                        b,
-                        k.cost_with(&atoms[a], mask_of(b), &mut rates)
-                            - k.cost(mask_of(b), &mut rates),
-                    )
-                })
-                .min_by(|x, y| x.1.total_cmp(&y.1));
-            let Some((b, _)) = cheapest else {
-                break;
+        // The greedy placement depends on the order atoms come in, and one order can land far
+        // from the best: a few orders are tried and the cheapest kept.
+        let mut here: Option<(f64, Vec<Bucket>)> = None;
+        for start in 0..STARTS {
+            let order = start_order(&order, start);
+            let Some(buckets) = place(&atoms, &order, searchers, &mask_of, &allowed, &mut rates)
+            else {
+                continue;
             };
-            home[a] = b;
-            buckets[b].add(a, &atoms[a]);
-        }
-        if buckets.iter().map(|k| k.atoms.len()).sum::<usize>() < atoms.len() {
-            continue;
-        }
-        // Then move single atoms wherever that lowers the total, until none moves.
-        for _ in 0..20 {
-            let mut moved = false;
-            for a in 0..atoms.len() {
-                let from = home[a];
-                let without = buckets[from].without(a, &atoms);
-                let saved = buckets[from].cost(mask_of(from), &mut rates)
-                    - without.cost(mask_of(from), &mut rates);
-                let cheapest = buckets
+            let total = searchers as f64
+                + buckets
                     .iter()
                     .enumerate()
-                    .filter(|(b, k)| *b != from && fits(a, *b, k))
-                    .map(|(b, k)| {
-                        (
-                            b,
-                            k.cost_with(&atoms[a], mask_of(b), &mut rates)
-                                - k.cost(mask_of(b), &mut rates),
-                        )
-                    })
-                    .min_by(|x, y| x.1.total_cmp(&y.1));
-                if let Some((to, added)) = cheapest {
-                    if added + 1e-12 < saved {
-                        buckets[from] = without;
-                        buckets[to].add(a, &atoms[a]);
-                        home[a] = to;
-                        moved = true;
-                    }
-                }
-            }
-            if !moved {
-                break;
+                    .map(|(b, k)| k.cost(mask_of(b), &mut rates))
+                    .sum::<f64>();
+            if here.as_ref().is_none_or(|(c, _)| total < *c) {
+                here = Some((total, buckets));
             }
         }
-        let total = searchers as f64
-            + buckets
-                .iter()
-                .enumerate()
-                .map(|(b, k)| k.cost(mask_of(b), &mut rates))
-                .sum::<f64>();
+        let Some((total, buckets)) = here else {
+            continue;
+        };
         match &best {
             Some((c, _)) if total >= *c => {
                 // Each searcher adds a pass, and past the best count the firings saved no
@@ -382,6 +336,101 @@ pub fn plan(lits: &[Vec<u8>]) -> Vec<Searcher> {
             }
         })
         .collect()
+}
+
+/// Orders tried per searcher count (see [`plan`]).
+const STARTS: usize = 8;
+
+/// The `start`th order to place atoms in: the fire-rate order itself first, then that order
+/// with neighbours swapped at pseudo-random points (deterministic, so a pack always gets the
+/// same plan), which keeps the busiest atoms early but lets the greedy steps meet them in
+/// another sequence.
+fn start_order(order: &[usize], start: usize) -> Vec<usize> {
+    let mut v = order.to_vec();
+    let mut x = (start as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    for _ in 0..start * v.len() / 2 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let i = (x % v.len().max(2) as u64) as usize;
+        if i + 1 < v.len() {
+            v.swap(i, i + 1);
+        }
+    }
+    v
+}
+
+/// Places every atom in one of `searchers * BUCKETS` buckets, greedily in `order` and then by
+/// single moves that lower the modelled cost; `None` when some atom fits nowhere.
+fn place(
+    atoms: &[Atom],
+    order: &[usize],
+    searchers: usize,
+    mask_of: &dyn Fn(usize) -> usize,
+    allowed: &dyn Fn(&Atom, usize) -> bool,
+    rates: &mut Rates,
+) -> Option<Vec<Bucket>> {
+    let mut buckets = vec![Bucket::default(); searchers * BUCKETS];
+    // Teddy tries a firing bucket's anchors one by one, and a bucket with more keys than
+    // the others needs repeats elsewhere to keep its turns (see `insertion_order`): keep
+    // buckets even.
+    let cap = atoms.len().div_ceil(searchers * BUCKETS) + 1;
+    let fits = |a: usize, b: usize, k: &Bucket| allowed(&atoms[a], b) && k.atoms.len() < cap;
+    let mut home = vec![0; atoms.len()];
+    for &a in order {
+        let cheapest = buckets
+            .iter()
+            .enumerate()
+            .filter(|(b, k)| fits(a, *b, k))
+            .map(|(b, k)| {
+                (
+                    b,
+                    k.cost_with(&atoms[a], mask_of(b), rates) - k.cost(mask_of(b), rates),
+                )
+            })
+            .min_by(|x, y| x.1.total_cmp(&y.1));
+        let Some((b, _)) = cheapest else {
+            break;
+        };
+        home[a] = b;
+        buckets[b].add(a, &atoms[a]);
+    }
+    if buckets.iter().map(|k| k.atoms.len()).sum::<usize>() < atoms.len() {
+        return None;
+    }
+    // Then move single atoms wherever that lowers the total, until none moves.
+    for _ in 0..20 {
+        let mut moved = false;
+        for a in 0..atoms.len() {
+            let from = home[a];
+            let without = buckets[from].without(a, atoms);
+            let saved =
+                buckets[from].cost(mask_of(from), rates) - without.cost(mask_of(from), rates);
+            let cheapest = buckets
+                .iter()
+                .enumerate()
+                .filter(|(b, k)| *b != from && fits(a, *b, k))
+                .map(|(b, k)| {
+                    (
+                        b,
+                        k.cost_with(&atoms[a], mask_of(b), rates) - k.cost(mask_of(b), rates),
+                    )
+                })
+                .min_by(|x, y| x.1.total_cmp(&y.1));
+            if let Some((to, added)) = cheapest {
+                if added + 1e-12 < saved {
+                    buckets[from] = without;
+                    buckets[to].add(a, &atoms[a]);
+                    home[a] = to;
+                    moved = true;
+                }
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+    Some(buckets)
 }
 
 fn atoms(lits: &[Vec<u8>]) -> Vec<Atom> {
