@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 
-use credgate::scrub::{base62_crc32, encoded_forms, LiveSet, ScrubPolicy};
+use credgate::scrub::{base62_crc32, encoded_forms, LiveSet, RawScrub, ScrubPolicy};
 
 const SIZE: usize = 4 << 20;
 const CHUNK: usize = 16 << 10;
@@ -269,7 +269,8 @@ fn per_chunk() {
 /// `SCRUB_BENCH_ONE=dense:200` scrubs one body a fixed number of times and exits: a workload of
 /// fixed size for `perf stat -e instructions,cycles`, whose counts do not drift with the
 /// machine's load the way times do. `SCRUB_BENCH_CHUNK=<bytes>` pushes it in pieces of that size,
-/// `SCRUB_BENCH_BASE64=1` decodes base64 runs (`base64: decode`).
+/// `SCRUB_BENCH_BASE64=1` decodes base64 runs (`base64: decode`), `SCRUB_BENCH_PACKS=default,extended`
+/// scrubs with those packs.
 fn one(spec: &str) {
     let (name, n) = spec.split_once(':').unwrap_or((spec, "100"));
     let body = match name {
@@ -278,6 +279,14 @@ fn one(spec: &str) {
         "logs" => logs(),
         "dense" => dense(),
         "medium" => medium(),
+        // A real body, repeated to the size (`SCRUB_BENCH_FILE=mix.bin`): a corpus of saved
+        // responses and files measures what the synthetic bodies cannot.
+        "file" => {
+            let path = std::env::var("SCRUB_BENCH_FILE").expect("SCRUB_BENCH_FILE=<path>");
+            let bytes = std::fs::read(&path).expect("SCRUB_BENCH_FILE is readable");
+            assert!(!bytes.is_empty(), "SCRUB_BENCH_FILE is empty");
+            bytes.iter().copied().cycle().take(SIZE).collect()
+        }
         // A body built to be slow: one piece repeated (`SCRUB_BENCH_PIECE=glpat-`).
         "repeat" => {
             let piece = std::env::var("SCRUB_BENCH_PIECE").expect("SCRUB_BENCH_PIECE=<text>");
@@ -288,11 +297,19 @@ fn one(spec: &str) {
                 dense_kind(usize::from(k.as_bytes()[0] - b'0'))
             }
             _ => panic!(
-                "SCRUB_BENCH_ONE: unknown body {name:?} (json, html, logs, dense, medium, dense0-dense5, repeat)"
+                "SCRUB_BENCH_ONE: unknown body {name:?} (json, html, logs, dense, medium, dense0-dense5, repeat, file)"
             ),
         },
     };
-    let (mut policy, live) = (ScrubPolicy::default(), live_set());
+    let mut policy = match std::env::var("SCRUB_BENCH_PACKS") {
+        Ok(packs) => ScrubPolicy::compile(RawScrub {
+            packs: Some(packs.split(',').map(str::to_string).collect()),
+            ..Default::default()
+        })
+        .expect("SCRUB_BENCH_PACKS=<pack>,<pack>..."),
+        Err(_) => ScrubPolicy::default(),
+    };
+    let live = live_set();
     policy.decode_base64 = std::env::var_os("SCRUB_BENCH_BASE64").is_some();
     let chunk = std::env::var("SCRUB_BENCH_CHUNK")
         .map_or(CHUNK, |c| c.parse().expect("SCRUB_BENCH_CHUNK=<bytes>"));

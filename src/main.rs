@@ -46,6 +46,9 @@ enum Command {
         /// Scrub as the route of this handle does; without it, with every default pack.
         #[arg(long)]
         handle: Option<String>,
+        /// Scrub with these packs instead (as a route's `scrub.packs`), e.g. `default,extended`.
+        #[arg(long, value_delimiter = ',', conflicts_with = "handle")]
+        packs: Option<Vec<String>>,
         /// The body's Content-Type, which picks the mode as on the wire (text/event-stream:
         /// events reassembled; a type the route skips: passed through).
         #[arg(long)]
@@ -126,9 +129,16 @@ fn main() -> ExitCode {
         Command::Scrub {
             config,
             handle,
+            packs,
             content_type,
             input,
-        } => scrub(&config, handle.as_deref(), content_type.as_deref(), input),
+        } => scrub(
+            &config,
+            handle.as_deref(),
+            packs,
+            content_type.as_deref(),
+            input,
+        ),
         Command::Schema => {
             println!(
                 "{}",
@@ -166,10 +176,27 @@ fn main() -> ExitCode {
 fn scrub(
     config: &std::path::Path,
     handle: Option<&str>,
+    packs: Option<Vec<String>>,
     content_type: Option<&str>,
     input: Option<PathBuf>,
 ) -> ExitCode {
     let policy = match handle {
+        None if packs.is_some() => {
+            let raw = credgate::scrub::RawScrub {
+                packs,
+                ..Default::default()
+            };
+            match credgate::scrub::ScrubPolicy::compile(raw) {
+                Ok(p) => p,
+                Err(errs) => {
+                    for (field, problem, fix) in errs {
+                        let field = field.replace("scrub.packs", "--packs");
+                        eprintln!("credgate scrub: {field}: {problem}; {fix}");
+                    }
+                    return ExitCode::from(2);
+                }
+            }
+        }
         None => credgate::scrub::ScrubPolicy::default(),
         Some(h) => {
             let cfg = match Config::load(config) {

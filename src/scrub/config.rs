@@ -18,9 +18,10 @@ use super::stream::{Replacement, Scanner, StreamScrubber};
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScrub {
-    /// Token-format packs: `[default]` (every pack, the default), a list of pack names
-    /// (keys, cloud, payments, vcs, chat, ai, saas, registries, vault, generic, keywords), or
-    /// `[]` for live credentials only.
+    /// Token-format packs: `[default]` (every pack but `extended`, the default), a list of pack
+    /// names (keys, cloud, payments, vcs, chat, ai, saas, devtools, registries, vault, generic,
+    /// keywords, extended), `[default, extended]` for every format, or `[]` for live credentials
+    /// only.
     #[serde(default)]
     pub packs: Option<Vec<String>>,
     /// Kinds to turn off in the selected packs, e.g. `[jwt]`.
@@ -116,8 +117,8 @@ fn default_patterns() -> Arc<PatternSet> {
     static DEFAULT: OnceLock<Arc<PatternSet>> = OnceLock::new();
     DEFAULT
         .get_or_init(|| {
-            let all: Vec<&RuleDef> = DEFAULT_RULES.iter().collect();
-            Arc::new(PatternSet::new(&all, &[]).expect("the default pack compiles"))
+            let default: Vec<&RuleDef> = DEFAULT_RULES.iter().filter(|r| r.in_default()).collect();
+            Arc::new(PatternSet::new(&default, &[]).expect("the default pack compiles"))
         })
         .clone()
 }
@@ -220,7 +221,7 @@ impl ScrubPolicy {
         let all = packs.iter().any(|p| p == "default");
         let selected: Vec<&RuleDef> = DEFAULT_RULES
             .iter()
-            .filter(|r| all || packs.iter().any(|p| p == r.pack))
+            .filter(|r| (all && r.in_default()) || packs.iter().any(|p| p == r.pack))
             .filter(|r| !raw.disable.iter().any(|d| d == r.kind))
             .collect();
         let mut extra = Vec::new();
@@ -268,7 +269,8 @@ impl ScrubPolicy {
         if !errs.is_empty() {
             return Err(errs);
         }
-        let patterns = if all && raw.disable.is_empty() && extra.is_empty() {
+        let only_default = packs.iter().all(|p| p == "default");
+        let patterns = if all && only_default && raw.disable.is_empty() && extra.is_empty() {
             default_patterns()
         } else {
             Arc::new(PatternSet::new(&selected, &extra).map_err(|e| {

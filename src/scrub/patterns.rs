@@ -200,7 +200,8 @@ impl PatternSet {
                 check: def.check,
                 verifier,
                 window,
-                context: def.pack == "keywords" || matches!(def.kind, "bearer_token" | "cookie"),
+                context: def.pack == "keywords"
+                    || matches!(def.kind, "bearer_token" | "cookie" | "authorization"),
                 assignment: def.pack == "keywords" || def.kind == "cookie",
                 keyword: def.pack == "keywords",
                 long,

@@ -96,8 +96,61 @@ const fn keyed(
     }
 }
 
-/// The default pack, most specific first.
-pub const DEFAULT_RULES: &[RuleDef] = &[
+mod extended;
+mod services;
+mod wrapped;
+
+/// Every built-in rule: the core formats, then other services' (`services.rs`), credentials
+/// known by their wrapping (`wrapped.rs`) and the opt-in `extended` pack (`extended.rs`). At one position the first matching rule wins, and no
+/// later part shares an anchor position with an earlier one's rule that could match there.
+pub const DEFAULT_RULES: &[RuleDef] = &concat_rules::<RULE_COUNT>(RULE_PARTS);
+
+const RULE_PARTS: &[&[RuleDef]] = &[
+    CORE_RULES,
+    services::SERVICE_RULES,
+    wrapped::WRAPPED_RULES,
+    extended::EXTENDED_RULES,
+];
+
+/// Packs that `default` leaves out: a route names them to get them (`extended.rs`).
+pub const OPT_IN_PACKS: &[&str] = &["extended"];
+
+impl RuleDef {
+    /// Whether `default` (and a route without `packs`) selects this rule.
+    pub fn in_default(&self) -> bool {
+        !OPT_IN_PACKS.contains(&self.pack)
+    }
+}
+
+const RULE_COUNT: usize = {
+    let mut n = 0;
+    let mut p = 0;
+    while p < RULE_PARTS.len() {
+        n += RULE_PARTS[p].len();
+        p += 1;
+    }
+    n
+};
+
+/// The parts one after the other (a `const` table cannot be built with iterators).
+const fn concat_rules<const N: usize>(parts: &[&[RuleDef]]) -> [RuleDef; N] {
+    let mut out = [parts[0][0]; N];
+    let (mut n, mut p) = (0, 0);
+    while p < parts.len() {
+        let mut i = 0;
+        while i < parts[p].len() {
+            out[n] = parts[p][i];
+            n += 1;
+            i += 1;
+        }
+        p += 1;
+    }
+    assert!(n == N);
+    out
+}
+
+/// The core formats, most specific first.
+const CORE_RULES: &[RuleDef] = &[
     // Private key blocks, also JSON-escaped (GCP service-account `private_key`).
     RuleDef {
         kind: "private_key",
@@ -512,7 +565,7 @@ pub const DEFAULT_RULES: &[RuleDef] = &[
     ),
     keyword!(
         "api_key",
-        &["pi_key", "piKey", "pi-key", "pikey", "PI_KEY", "PIKEY", "PI-KEY",],
+        &["pi_key", "piKey", "pi-key", "pi-Key", "pikey", "PI_KEY", "PIKEY", "PI-KEY", "PI-Key"],
         "api[_-]?key",
         "8",
         Check::NotPlaceholder
@@ -533,3 +586,6 @@ pub fn pack_names() -> Vec<&'static str> {
     v.dedup();
     v
 }
+
+#[cfg(test)]
+mod tests;

@@ -12,6 +12,7 @@ mod proxy_flow;
 mod reload;
 mod response_head;
 mod scrub_engine;
+mod scrub_formats;
 mod scrub_latency;
 mod scrubbing;
 mod shipped;

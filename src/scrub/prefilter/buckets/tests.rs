@@ -6,11 +6,11 @@ use proptest::prelude::*;
 use super::{plan, Searcher, BUCKETS};
 use crate::scrub::rules::DEFAULT_RULES;
 
-/// The default pack's searched anchors, as `PatternSet` computes them.
+/// The default packs' searched anchors, as `PatternSet` computes them.
 fn default_anchors() -> Vec<Vec<u8>> {
     let mut lits: Vec<Vec<u8>> = DEFAULT_RULES
         .iter()
-        .filter(|r| r.standalone)
+        .filter(|r| r.standalone && r.in_default())
         .flat_map(|r| r.anchors.iter().map(|a| a.as_bytes().to_vec()))
         .collect();
     lits.sort();
