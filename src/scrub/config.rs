@@ -19,7 +19,7 @@ use super::stream::{Replacement, Scanner, StreamScrubber};
 #[serde(deny_unknown_fields)]
 pub struct RawScrub {
     /// Token-format packs: `[default]` (every pack but `extended`, the default), a list of pack
-    /// names (keys, cloud, payments, vcs, chat, ai, saas, devtools, registries, vault, generic,
+    /// names (keys, cloud, payments, vcs, chat, ai, saas, registries, vault, generic,
     /// keywords, extended), `[default, extended]` for every format, or `[]` for live credentials
     /// only.
     #[serde(default)]
