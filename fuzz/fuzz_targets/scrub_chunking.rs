@@ -9,19 +9,27 @@ use std::sync::{Arc, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
 
-use credgate::scrub::{encoded_forms, LiveSet, ScrubPolicy};
+use credgate::scrub::{encoded_forms, LiveSet, RawScrub, ScrubPolicy};
 
 const LIVE: &str = "sk_live_51HabcDEF/xyz+Qq";
 
-/// The default policy, the same with base64 decoding, and the live set.
+/// Every pack (the default ones and `extended`), the same with base64 decoding, and the live
+/// set.
 fn setup() -> &'static (ScrubPolicy, ScrubPolicy, Arc<LiveSet>) {
     static S: OnceLock<(ScrubPolicy, ScrubPolicy, Arc<LiveSet>)> = OnceLock::new();
     S.get_or_init(|| {
+        let all = || {
+            ScrubPolicy::compile(RawScrub {
+                packs: Some(vec!["default".into(), "extended".into()]),
+                ..Default::default()
+            })
+            .expect("every pack compiles")
+        };
         (
-            ScrubPolicy::default(),
+            all(),
             ScrubPolicy {
                 decode_base64: true,
-                ..ScrubPolicy::default()
+                ..all()
             },
             Arc::new(LiveSet::new(encoded_forms(LIVE))),
         )
