@@ -396,15 +396,18 @@ fn service_formats_split_at_every_offset_are_caught() {
 #[test]
 fn a_format_at_an_authorization_value_labels_it() {
     let live = Arc::new(LiveSet::empty());
-    let gh = "ghp_Zx81Kq0PLm3N7vBt2YwR5sAe9uJc4H";
+    // A valid classic token: 30 random characters and their CRC32.
+    let random = "Zx81Kq0PLm3N7vBt2YwR5sAe9uJc4H";
+    let crc = credgate::scrub::base62_crc32(random.as_bytes());
+    let gh = format!("ghp_{random}{}", std::str::from_utf8(&crc).unwrap());
     let body = format!("Authorization: token {gh}");
     let (out, counts) = scrub_all(&ScrubPolicy::default(), &live, body.as_bytes());
-    assert!(!String::from_utf8_lossy(&out).contains(gh));
+    assert!(!String::from_utf8_lossy(&out).contains(&gh));
     assert_eq!(counts.total(), 1);
     assert_eq!(
-        counts.get("authorization") + counts.get("github_token"),
+        counts.get("github_token"),
         1,
-        "{}",
+        "the format's kind, not the header's: {}",
         String::from_utf8_lossy(&out)
     );
 }
