@@ -289,8 +289,9 @@ impl PatternSet {
     }
 
     /// The first position at or after `from` where the rest of `hay` is the beginning of some
-    /// anchor, cut off by the end (`hay.len()` when there is none): the earliest a candidate
-    /// still to come can start, once no complete anchor is left after `from`.
+    /// anchor, cut off by the end, whose rule could match there (`hay.len()` when there is
+    /// none): the earliest a candidate still to come can start, once no complete anchor is left
+    /// after `from`.
     pub fn tail_hold(&self, hay: &[u8], from: usize) -> usize {
         let start = hay
             .len()
@@ -299,11 +300,26 @@ impl PatternSet {
         (start..hay.len())
             .find(|&p| {
                 let rest = &hay[p..];
-                self.by_first[rest[0] as usize]
-                    .iter()
-                    .any(|a| a.lit.len() > rest.len() && a.lit.bytes.starts_with(rest))
+                self.by_first[rest[0] as usize].iter().any(|a| {
+                    a.lit.len() > rest.len()
+                        && a.lit.bytes.starts_with(rest)
+                        && self.admits_lead(a.rule, hay, p)
+                })
             })
             .unwrap_or(hay.len())
+    }
+
+    /// Whether rule `idx`, anchored at `p`, could match given the bytes before `p` its regex
+    /// starts at: verification skips an anchor with fewer bytes before it than that, and a
+    /// direct matcher's fixed first steps tell (`Simple::admits_lead`).
+    fn admits_lead(&self, idx: u16, hay: &[u8], p: usize) -> bool {
+        let rule = &self.rules[idx as usize];
+        match (p.checked_sub(rule.back), &rule.verifier) {
+            _ if rule.back == 0 => true,
+            (None, _) => false,
+            (Some(s), Verifier::Simple(simple)) => simple.admits_lead(&hay[s..p]),
+            (Some(_), _) => true,
+        }
     }
 
     /// The next position at or after `from` where some anchor starts; `base` is `hay[0]`'s

@@ -559,7 +559,7 @@ const CORE_RULES: &[RuleDef] = &[
     keyword!(
         "secret",
         &["ecret", "ECRET"],
-        "secret(?:_?(?:access_?)?key)?",
+        "secret(?:_?(?:(?:access_?)?key|text))?",
         "6",
         Check::NotPlaceholder
     ),

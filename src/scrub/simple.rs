@@ -296,6 +296,43 @@ impl Simple {
         self.find_from(hay, start, eof, Skip::NONE)
     }
 
+    /// Whether a match could begin with `lead`, the bytes before the anchor of a rule that
+    /// starts that many bytes before it: `false` only where a fixed-width first step turns one
+    /// of them down (`[A-Za-z0-9_~.]{3}` before an Entra secret's `8Q~`). An anchor cut off by
+    /// a chunk's end is held back only where its rule could still match.
+    pub fn admits_lead(&self, lead: &[u8]) -> bool {
+        let mut i = 0;
+        for step in &self.steps {
+            let rest = &lead[i..];
+            if rest.is_empty() {
+                return true;
+            }
+            i += match step {
+                Step::Lit(l) => {
+                    let n = l.len().min(rest.len());
+                    if l.bytes[..n] != rest[..n] {
+                        return false;
+                    }
+                    n
+                }
+                Step::Run {
+                    set,
+                    min,
+                    max,
+                    esc: false,
+                } if min == max => {
+                    let n = (*max).min(rest.len());
+                    if !rest[..n].iter().all(|&b| set[b as usize]) {
+                        return false;
+                    }
+                    n
+                }
+                _ => return true,
+            };
+        }
+        true
+    }
+
     /// What an anchor already proves when it is at the match's start: the leading steps it
     /// matches on its own (the literal prefix, `(?i:bearer)`, `gh[pousr]_`), which verification
     /// then need not compare again.

@@ -31,6 +31,8 @@ const URLSAFE: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 const B64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const HEX: &str = "0123456789abcdef";
 const UPPER: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+/// An Entra ID client secret's characters.
+const ENTRA: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_~.-";
 
 /// Whether a kind is in the default packs (the rest are `extended`).
 fn in_default(kind: &str) -> bool {
@@ -301,6 +303,20 @@ fn positives() -> Vec<(&'static str, String, String)> {
         format!("rubygems_{}", t(48, HEX, 47)),
         "\n",
     );
+    // Extended: Entra ID client secrets, redacted from the digit before `Q~` (the three
+    // characters before it, Microsoft's own `hint`, stay: see `rules/extended.rs`).
+    add(
+        "azure_client_secret",
+        "| Value | Ab~",
+        format!("8Q~{}", t(34, ENTRA, 50)),
+        " |",
+    );
+    add(
+        "azure_client_secret",
+        "cs=x.-",
+        format!("7Q~{}", t(31, ENTRA, 51)),
+        "&tenant=contoso",
+    );
     v
 }
 
@@ -328,6 +344,10 @@ fn negatives() -> Vec<String> {
         // Other prose and ids around the new anchors.
         "The OAuth authorization=code flow; see /api/webhooks/ for delivery.".into(),
         "sha256~ is how OpenShift prefixes tokens".into(),
+        // An Entra-like run without the three characters before its digit, or too long.
+        format!("cs: 8Q~{}\n", token(34, ENTRA, 92)),
+        format!("Abc8Q~{} ", token(35, ENTRA, 93)),
+        "xyz8Q~xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx".into(),
     ]
 }
 
@@ -469,4 +489,48 @@ fn the_scrub_command_takes_packs() {
     let out = run(&["--packs", "nope"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--packs[0]: unknown pack \"nope\""));
+}
+
+/// An anchor cut off by a chunk's end is held back only where its rule could still match: an
+/// Entra secret's `8Q~` needs three of its characters before it, so an event stream's `id: 8`
+/// or a count ending a JSON line goes out at once, while `…Abc8` waits for the next bytes.
+#[test]
+fn a_cut_off_entra_anchor_is_held_only_after_its_three_characters() {
+    let live = Arc::new(LiveSet::empty());
+    let policy = policy(&["default", "extended"]);
+    for (text, held) in [
+        ("| Value | Abc8", 1),
+        ("| Value | Abc8Q", 2),
+        ("id: 8", 0),
+        ("{\"count\": 7", 0),
+        ("{\"n\": 7Q", 0),
+    ] {
+        let mut s = policy.scrubber(live.clone());
+        let out = s
+            .push(Some(text.as_bytes()), false)
+            .expect("no overflow")
+            .unwrap_or_default();
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            text[..text.len() - held],
+            "{text}"
+        );
+    }
+}
+
+/// Graph's answer to `addPassword` (a new Entra client secret) is redacted whole by every
+/// route, under its key: the secret's own format is opt-in (`extended`).
+#[test]
+fn a_new_entra_secret_from_graph_is_redacted_whole_by_default() {
+    let live = Arc::new(LiveSet::empty());
+    let secret = format!("Ab~8Q~{}", token(34, ENTRA, 52));
+    let body = format!(
+        r#"{{"customKeyIdentifier":null,"displayName":"ci","endDateTime":"2027-05-30T12:00:00Z","hint":"Ab~","keyId":"0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b","secretText":"{secret}","startDateTime":"2026-11-30T12:00:00Z"}}"#
+    );
+    let (out, counts) = scrub_all(&ScrubPolicy::default(), &live, body.as_bytes());
+    assert_eq!(
+        String::from_utf8_lossy(&out),
+        body.replace(&secret, "[REDACTED:secret]")
+    );
+    assert_eq!(counts.total(), 1);
 }
