@@ -298,7 +298,7 @@ impl Simple {
 
     /// Whether a match could begin with `lead`, the bytes before the anchor of a rule that
     /// starts that many bytes before it: `false` only where a fixed-width first step turns one
-    /// of them down (`[A-Za-z0-9_~.]{3}` before an Entra secret's `8Q~`). An anchor cut off by
+    /// of them down (three of an Entra secret's characters before its `8Q~`). An anchor cut off by
     /// a chunk's end is held back only where its rule could still match.
     pub fn admits_lead(&self, lead: &[u8]) -> bool {
         let mut i = 0;

@@ -80,8 +80,9 @@ pub const EXTENDED_RULES: &[RuleDef] = &[
     // `hint` (Graph, the portal). They are still required, so that a cut-off `8Q~` is held at a
     // chunk's end only after three of them (`PatternSet::tail_hold`): an event stream's `id: 8`
     // goes out at once. Opt-in for its cost: in the default packs its ten digit-led anchors
-    // cost clean HTML and logs 5-6% more (README). Under a key (`"secretText"`, Graph's answer to `addPassword`;
-    // `client_secret`, `password`, `AZURE_CLIENT_SECRET=`) every route redacts it whole.
+    // cost clean HTML and logs 5-6% more (README). Under a key (`"secretText"`, Graph's answer
+    // to `addPassword`; `client_secret`, `password`, `AZURE_CLIENT_SECRET=`) every route
+    // redacts it whole.
     RuleDef {
         kind: "azure_client_secret",
         pack: "extended",
