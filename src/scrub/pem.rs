@@ -30,10 +30,15 @@ pub fn pem(hay: &[u8], at: usize, eof: bool, rule: u16, held: &mut Held) -> Verd
     {
         return Verdict::NoMatch;
     }
+    let body_from = at + PEM_BEGIN.len() + close + 5;
+    match key_material_follows(&hay[body_from..], eof) {
+        Some(true) => {}
+        Some(false) => return Verdict::NoMatch,
+        None => return Verdict::NeedMore,
+    }
     let mut end_marker = b"-----END ".to_vec();
     end_marker.extend_from_slice(label);
     end_marker.extend_from_slice(b"-----");
-    let body_from = at + PEM_BEGIN.len() + close + 5;
     let limit = hay.len().min(at + HARD_CAP);
     // No END line starts before where the last search of this block stopped.
     let from = held
@@ -61,5 +66,65 @@ pub fn pem(hay: &[u8], at: usize, eof: bool, rule: u16, held: &mut Held) -> Verd
             held.of(at, rule).no_end_before = Some(searched);
             Verdict::NeedMore
         }
+    }
+}
+
+/// Separator bytes looked past before a block's key material.
+const MAX_SEPARATORS: usize = 16;
+/// Base64 bytes that make the start of a block's body key material.
+const MIN_BASE64: usize = 16;
+
+/// Whether key material follows a BEGIN line: after line ends (raw, JSON-escaped as `\n` or
+/// `\\n`, or spaces where a key was put on one line), a header (`Proc-Type:`, `Version:`) or
+/// at least [`MIN_BASE64`] bytes of base64. Markup or an entity (`<br>`, `&#10;`) may be a
+/// line end and counts, as does base64 cut off by the end of the input. `None`: the bytes end
+/// before it is known. Docs that name a BEGIN line (`"...-----BEGIN PRIVATE KEY-----... in PEM
+/// format"`, MSAL's docstrings) hold none of these; without this check such a line with no END
+/// line after it waited for the hard cap and failed the stream closed.
+fn key_material_follows(body: &[u8], eof: bool) -> Option<bool> {
+    let more = || if eof { Some(true) } else { None };
+    let mut i = 0;
+    loop {
+        if i > MAX_SEPARATORS {
+            return Some(false);
+        }
+        match body.get(i) {
+            None => return more(),
+            Some(b' ' | b'\t' | b'\r' | b'\n') => i += 1,
+            Some(b'\\') => {
+                let run = body[i..].iter().take_while(|&&b| b == b'\\').count();
+                match body.get(i + run) {
+                    Some(b'n' | b'r') => i += run + 1,
+                    // Another escape (`\/` in base64, `\u000a`): as before, key material.
+                    Some(_) => return Some(true),
+                    None => return more(),
+                }
+            }
+            Some(b'<' | b'&') => return Some(true),
+            Some(_) => break,
+        }
+    }
+    let rest = &body[i..];
+    let name = rest
+        .iter()
+        .take(32)
+        .take_while(|b| b.is_ascii_alphabetic() || **b == b'-')
+        .count();
+    match rest.get(name) {
+        Some(b':') if name > 0 => return Some(true),
+        None if name < 32 => return more(),
+        _ => {}
+    }
+    let base64 = rest
+        .iter()
+        .take(MIN_BASE64)
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'\\'))
+        .count();
+    if base64 == MIN_BASE64 {
+        Some(true)
+    } else if base64 == rest.len() {
+        more()
+    } else {
+        Some(false)
     }
 }

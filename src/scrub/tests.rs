@@ -386,6 +386,43 @@ fn a_key_block_cut_by_the_end_of_the_body_is_redacted_to_the_end() {
     assert_eq!(out, b"x [REDACTED:private_key]");
 }
 
+/// A BEGIN line that docs name, with prose after it and no END line (MSAL's docstrings:
+/// `"private_key": "...-----BEGIN PRIVATE KEY-----... in PEM format"`), is no key block: the
+/// body goes through, where it waited for the cap and failed closed. Key material after a BEGIN
+/// line (base64, a header, JSON-escaped or one-line forms) is still a block, in any chunking.
+#[test]
+fn a_begin_line_named_in_docs_is_no_key_block() {
+    let p = ScrubPolicy::default();
+    let doc = format!(
+        "Feed in {{\"private_key\": \"...-----BEGIN PRIVATE KEY-----... in PEM format\"}}\n{}",
+        "More docs about certificates and thumbprints.\n".repeat(2000)
+    );
+    let (out, n) = run(&p, &live(&[]), &[doc.as_bytes()]);
+    assert_eq!(n.total(), 0);
+    assert_eq!(out, doc.as_bytes());
+    for text in [
+        "x -----BEGIN RSA PRIVATE KEY-----\nMIIE...\n-----END RSA PRIVATE KEY-----",
+        "see -----BEGIN OPENSSH PRIVATE KEY----- blocks below.",
+    ] {
+        let (out, n) = run(&p, &live(&[]), &[text.as_bytes()]);
+        assert_eq!((out.as_slice(), n.total()), (text.as_bytes(), 0), "{text}");
+    }
+    for text in [
+        "x -----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----",
+        r#"{"k":"-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n"}"#,
+        "x -----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,0A\n\nq83x\n-----END RSA PRIVATE KEY-----",
+        "x -----BEGIN OPENSSH PRIVATE KEY----- b3BlbnNzaC1rZXktdjEAAAAA -----END OPENSSH PRIVATE KEY-----",
+        "x -----BEGIN PGP PRIVATE KEY BLOCK-----\r\n\r\nlQdGBF4x8YEBEADJ4pQ2\r\n-----END PGP PRIVATE KEY BLOCK-----",
+    ] {
+        let whole = run(&p, &live(&[]), &[text.as_bytes()]);
+        assert_eq!(whole.1.get("private_key"), 1, "{text}");
+        for cut in 1..text.len() {
+            let (a, b) = text.as_bytes().split_at(cut);
+            assert_eq!(run(&p, &live(&[]), &[a, b]).0, whole.0, "{text} cut at {cut}");
+        }
+    }
+}
+
 #[test]
 fn keep_prefix_style() {
     let raw: RawScrub =
