@@ -69,13 +69,15 @@ pub fn pem(hay: &[u8], at: usize, eof: bool, rule: u16, held: &mut Held) -> Verd
     }
 }
 
-/// Separator bytes looked past before a block's key material.
-const MAX_SEPARATORS: usize = 16;
+/// Separator bytes looked past before a block's key material (deep YAML indentation, a
+/// string literal's continuation lines).
+const MAX_SEPARATORS: usize = 256;
 /// Base64 bytes that make the start of a block's body key material.
 const MIN_BASE64: usize = 16;
 
 /// Whether key material follows a BEGIN line: after line ends (raw, JSON-escaped as `\n` or
-/// `\\n`, or spaces where a key was put on one line), a header (`Proc-Type:`, `Version:`) or
+/// `\\n`, or spaces where a key was put on one line), and the quotes, `+` and `,` of string
+/// literals that split a key in source code (`"…-----\n" +` then `"MIIE…"`), a header (`Proc-Type:`, `Version:`) or
 /// at least [`MIN_BASE64`] bytes of base64. Markup or an entity (`<br>`, `&#10;`) may be a
 /// line end and counts, as does base64 cut off by the end of the input. `None`: the bytes end
 /// before it is known. Docs that name a BEGIN line (`"...-----BEGIN PRIVATE KEY-----... in PEM
@@ -90,7 +92,7 @@ fn key_material_follows(body: &[u8], eof: bool) -> Option<bool> {
         }
         match body.get(i) {
             None => return more(),
-            Some(b' ' | b'\t' | b'\r' | b'\n') => i += 1,
+            Some(b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'\'' | b'`' | b'+' | b',') => i += 1,
             Some(b'\\') => {
                 let run = body[i..].iter().take_while(|&&b| b == b'\\').count();
                 match body.get(i + run) {

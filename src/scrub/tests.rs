@@ -413,6 +413,8 @@ fn a_begin_line_named_in_docs_is_no_key_block() {
         "x -----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,0A\n\nq83x\n-----END RSA PRIVATE KEY-----",
         "x -----BEGIN OPENSSH PRIVATE KEY----- b3BlbnNzaC1rZXktdjEAAAAA -----END OPENSSH PRIVATE KEY-----",
         "x -----BEGIN PGP PRIVATE KEY BLOCK-----\r\n\r\nlQdGBF4x8YEBEADJ4pQ2\r\n-----END PGP PRIVATE KEY BLOCK-----",
+        "KEY = (\n    \"-----BEGIN RSA PRIVATE KEY-----\\n\"\n    \"MIIEowIBAAKCAQEAvQ2x\\n\"\n    \"-----END RSA PRIVATE KEY-----\"\n)",
+        "k: |\n                        -----BEGIN EC PRIVATE KEY-----\n                        MHcCAQEEIBkq3x7Lm0pQ\n                        -----END EC PRIVATE KEY-----\n",
     ] {
         let whole = run(&p, &live(&[]), &[text.as_bytes()]);
         assert_eq!(whole.1.get("private_key"), 1, "{text}");
