@@ -75,14 +75,14 @@ const MAX_SEPARATORS: usize = 256;
 /// Base64 bytes that make the start of a block's body key material.
 const MIN_BASE64: usize = 16;
 
-/// Whether key material follows a BEGIN line: after line ends (raw, JSON-escaped as `\n` or
-/// `\\n`, or spaces where a key was put on one line), and the quotes, `+` and `,` of string
-/// literals that split a key in source code (`"…-----\n" +` then `"MIIE…"`), a header (`Proc-Type:`, `Version:`) or
-/// at least [`MIN_BASE64`] bytes of base64. Markup or an entity (`<br>`, `&#10;`) may be a
-/// line end and counts, as does base64 cut off by the end of the input. `None`: the bytes end
-/// before it is known. Docs that name a BEGIN line (`"...-----BEGIN PRIVATE KEY-----... in PEM
-/// format"`, MSAL's docstrings) hold none of these; without this check such a line with no END
-/// line after it waited for the hard cap and failed the stream closed.
+/// Whether key material follows a BEGIN line: after line ends (raw, JSON-escaped as `\n` or `\\n`,
+/// or spaces where a key was put on one line), and the quotes, `+` and `,` of string literals that
+/// split a key in source code (`"…-----\n" +` then `"MIIE…"`), a header (`Proc-Type:`, `Version:`)
+/// or at least [`MIN_BASE64`] bytes of base64. Markup or an entity (`<br>`, `&#10;`) may be a line
+/// end and counts, as does base64 cut off by the end of the input. `None`: the bytes end before it
+/// is known. Docs that name a BEGIN line (`"...-----BEGIN PRIVATE KEY-----... in PEM format"`,
+/// MSAL's docstrings) hold none of these; without this check such a line with no END line after it
+/// waited for the hard cap and failed the stream closed.
 fn key_material_follows(body: &[u8], eof: bool) -> Option<bool> {
     let more = || if eof { Some(true) } else { None };
     let mut i = 0;
