@@ -4,11 +4,12 @@
 
 use super::patterns::LOOK_BEHIND;
 
-/// Where the value of a `key = value` / `"key": "value"` / `<Key>value` assignment starts, the
-/// key starting at `start`: `Ok(None)` when this is no assignment, `Err(())` when the bytes end
-/// before that is known (and more will come). A superset of what the keyword regexes accept, so
-/// a format found here is one the keyword match would have led to; but for `key>` where no tag
-/// opens the key (see [`opens_a_tag`]), which is no assignment though the XML form would match.
+/// Where the value of a `key = value` / `"key": "value"` / `<Key>value` /
+/// `key="Key" value="value"` assignment starts, the key starting at `start`: `Ok(None)` when
+/// this is no assignment, `Err(())` when the bytes end before that is known (and more will
+/// come). A superset of what the keyword regexes accept, so a format found here is one the
+/// keyword match would have led to; but for `key>` where no tag opens the key (see
+/// [`opens_a_tag`]), which is no assignment though the XML form would match.
 #[inline]
 pub fn assignment_value(hay: &[u8], start: usize, eof: bool) -> Result<Option<usize>, ()> {
     let at = |i: usize| match hay.get(i) {
@@ -53,6 +54,24 @@ pub fn assignment_value(hay: &[u8], start: usize, eof: bool) -> Result<Option<us
         }
         Ok(None)
     };
+    // After the quote that closes an attribute naming the key: blanks, `value`, `=` and its
+    // quote (or an escaped one, inside a JSON string), where the value starts.
+    let attribute_value = |i: usize| -> Result<Option<usize>, ()> {
+        let v = blanks(i)?;
+        for (k, b) in VALUE_ATTRIBUTE.iter().enumerate() {
+            if at(v + k)? != Some(*b) {
+                return Ok(None);
+            }
+        }
+        let Some(i) = separator(v + VALUE_ATTRIBUTE.len())? else {
+            return Ok(None);
+        };
+        Ok(match at(i)? {
+            Some(b'"' | b'\'') => Some(i + 1),
+            Some(b'\\') if at(i + 1)? == Some(b'"') => Some(i + 2),
+            _ => None,
+        })
+    };
     // The rest of the key, as a slice walk: this runs at every keyword candidate.
     let key = hay.get(start..).map_or(0, |rest| {
         rest.iter()
@@ -91,11 +110,27 @@ pub fn assignment_value(hay: &[u8], start: usize, eof: bool) -> Result<Option<us
         }
         i += 1;
     }
-    if matches!(at(i)?, Some(b'"' | b'\'')) {
+    let quoted = matches!(at(i)?, Some(b'"' | b'\''));
+    if quoted {
         i += 1;
     }
     let Some(mut i) = separator(i)? else {
-        return Ok(None);
+        // `key="SmtpPassword" value="…"`: an XML element's attribute pair.
+        if quoted {
+            return attribute_value(i);
+        }
+        // `--password Xy7…`: a long option's value, after blanks (and maybe a quote).
+        if !long_option(hay, start) {
+            return Ok(None);
+        }
+        let v = blanks(i)?;
+        if v == i {
+            return Ok(None);
+        }
+        return Ok(Some(match at(v)? {
+            Some(b'"' | b'\'') => v + 1,
+            _ => v,
+        }));
     };
     if matches!(at(i)?, Some(b'"' | b'\'')) {
         i += 1;
@@ -129,6 +164,38 @@ pub fn opens_a_tag(hay: &[u8], start: usize) -> bool {
     run < before.len() && matches!(before[before.len() - 1 - run], b'<' | b':')
 }
 
+/// Whether the key starting at `start` is a long option's name, or its last word: it follows
+/// `--` and maybe words joined by `-` (`--password`, `--client-secret`, `--db-password`). A
+/// command line's option and its value (`--password Xy7…`) is an assignment whose separator
+/// is a blank, which elsewhere is prose (`the password reset page`). Looks at most
+/// [`LOOK_BEHIND`] bytes before the anchor, as every verdict may.
+#[inline(always)]
+pub fn long_option(hay: &[u8], start: usize) -> bool {
+    // Prose (`a token from`) has a blank before the key: turned down at that byte, without a
+    // call. This runs at every keyword followed by a blank.
+    start > 0 && is_option_byte(hay[start - 1]) && option_name_before(hay, start)
+}
+
+/// [`long_option`] past its first test.
+#[inline(never)]
+fn option_name_before(hay: &[u8], start: usize) -> bool {
+    let before = &hay[start.saturating_sub(LOOK_BEHIND - 1)..start];
+    let run = before
+        .iter()
+        .rev()
+        .take_while(|b| is_option_byte(**b))
+        .count();
+    let name = &before[before.len() - run..];
+    // What precedes the `--` is no part of a word (a command, a quote), and a third `-` would
+    // make it a rule of dashes.
+    run < before.len()
+        && name.starts_with(b"--")
+        && name.get(2).is_none_or(u8::is_ascii_alphanumeric)
+}
+
+/// The attribute that holds a setting's value where another names it (`<add key="ApiKey"
+/// value="…"/>`, `<property name="db.password" value="…"/>`).
+const VALUE_ATTRIBUTE: &[u8] = b"value";
 /// `\u003e` after its backslash.
 const ESCAPED_GT: &[u8] = b"u003e";
 /// HTML's `>`.
@@ -139,9 +206,9 @@ const QUOT_ENTITIES: [&[u8]; 6] = [
 ];
 
 /// Keyword rules need the key followed by an optional quote, blanks and `=`, `:` or `>` (or
-/// `\u003e`, `&gt;`, `&quot;`); prose (`the password reset page`, `a token from your
-/// dashboard`) fails that in a few bytes. `true` only when the bytes present already rule an
-/// assignment out.
+/// `\u003e`, `&gt;`, `&quot;`, or a quote and `value`); prose (`the password reset page`, `a
+/// token from your dashboard`) fails that in a few bytes. `true` only when the bytes present
+/// already rule an assignment out.
 pub fn not_an_assignment(hay: &[u8], start: usize) -> bool {
     let mut i = start;
     let at = |i: usize| hay.get(i).copied();
@@ -163,14 +230,27 @@ pub fn not_an_assignment(hay: &[u8], start: usize) -> bool {
         // Maybe `&gt;` or `&quot;`: not ruled out.
         return false;
     }
-    if matches!(at(i), Some(b'"' | b'\'')) {
+    let quoted = matches!(at(i), Some(b'"' | b'\''));
+    if quoted {
         i += 1;
     }
     while matches!(at(i), Some(b' ' | b'\t')) {
         i += 1;
     }
-    at(i).is_some_and(|b| !matches!(b, b'=' | b':' | b'>'))
-        || (at(i) == Some(b'>') && i == key_end && !opens_a_tag(hay, start))
+    if quoted && at(i) == Some(VALUE_ATTRIBUTE[0]) {
+        // Maybe `key="ApiKey" value="…"`: ruled out by a byte that is not `value`'s.
+        return (1..VALUE_ATTRIBUTE.len())
+            .any(|k| at(i + k).is_some_and(|b| b != VALUE_ATTRIBUTE[k]));
+    }
+    let ruled_out = at(i).is_some_and(|b| !matches!(b, b'=' | b':' | b'>'))
+        || (at(i) == Some(b'>') && i == key_end && !opens_a_tag(hay, start));
+    // `--password Xy7…`: a blank after a long option's name.
+    ruled_out && !(matches!(at(key_end), Some(b' ' | b'\t')) && long_option(hay, start))
+}
+
+/// A byte of a long option's name (`--client-secret`): a letter, a digit or `-`.
+fn is_option_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-'
 }
 
 #[cfg(test)]

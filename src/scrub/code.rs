@@ -240,8 +240,10 @@ pub fn names_a_secret(hay: &[u8], lo: usize, span: Range<usize>) -> bool {
         return true;
     }
     // A shell's command substitution (`--password="$(cat /run/secrets/db)"`, doubled in a
-    // compose file): the secret is read when the command runs.
-    if (v.starts_with(b"$(") || v.starts_with(b"$$(")) && v.ends_with(b")") {
+    // compose file): the secret is read when the command runs. A bare one is cut at its first
+    // space (`--password $(cat /run/secrets/db)`).
+    let substitution = v.starts_with(b"$(") || v.starts_with(b"$$(");
+    if substitution && (v.ends_with(b")") || hay.get(span.end) == Some(&b' ')) {
         return true;
     }
     let bare = span.start > 0 && matches!(hay[span.start - 1], b'=' | b':' | b' ' | b'\t');

@@ -21,6 +21,8 @@
 
 use std::ops::Range;
 
+use super::patterns::LOOK_BEHIND;
+
 /// How far a `key: ` value's line is read. A passphrase is a few words; a longer line is prose,
 /// or minified text in which a line means nothing.
 pub const LINE_MAX: usize = 256;
@@ -49,7 +51,31 @@ enum Separator {
     /// written as entities (`&quot;key&quot;: &quot;value&quot;`). The regex took either only
     /// with its closer (`</`, the quote), so it is a value as a quoted one is.
     Enclosed,
+    /// `--key value`, as a command line writes it (`assignment::long_option`).
+    LongOption,
     Other,
+}
+
+/// Whether `before` ends with a long option's name (`--password`, `--client-secret`), read
+/// no further back than any verdict may.
+fn is_long_option(before: &[u8]) -> bool {
+    let run = before
+        .iter()
+        .rev()
+        .take(LOOK_BEHIND)
+        .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-')
+        .count();
+    before[before.len() - run..].starts_with(b"--")
+}
+
+/// A command line's help names an option's value in capitals (`--api-key TEXT`, `--password
+/// PASSWORD`, `--token GITHUB_TOKEN`): a metavariable, which a secret of capitals alone is not
+/// often enough to lose this.
+fn is_metavariable(word: &[u8]) -> bool {
+    word.iter().any(u8::is_ascii_uppercase)
+        && word
+            .iter()
+            .all(|&b| b.is_ascii_uppercase() || matches!(b, b'_' | b'-'))
 }
 
 /// The quote entities the keyword rules take (`keyword_regex.rs`).
@@ -75,8 +101,10 @@ fn separator(before: &[u8]) -> Separator {
                 .iter()
                 .rev()
                 .take_while(|&&b| matches!(b, b' ' | b'\t'));
-            match before.get(n.wrapping_sub(spaces.count() + 1)) {
+            let key_end = n - spaces.count();
+            match before.get(key_end.wrapping_sub(1)) {
                 Some(b':') => Separator::ColonSpace,
+                Some(_) if is_long_option(&before[..key_end]) => Separator::LongOption,
                 _ => Separator::Other,
             }
         }
@@ -149,7 +177,8 @@ pub fn judge(hay: &[u8], from: usize, span: Range<usize>, eof: bool, spaced: boo
             }
             _ => Judged::Undecided,
         },
-        Separator::Other => Judged::Undecided,
+        Separator::LongOption if is_metavariable(word) => Judged::NotAValue,
+        Separator::Other | Separator::LongOption => Judged::Undecided,
         Separator::ColonSpace => after_colon(hay, span, eof, spaced),
     }
 }
@@ -184,12 +213,17 @@ fn after_colon(hay: &[u8], span: Range<usize>, eof: bool, spaced: bool) -> Judge
     let (line, code) = without_comment(&hay[span.start..end]);
     let word = &hay[span.clone()];
     let rest = &line[word.len().min(line.len())..];
-    // A word and its punctuation (`Optional. Defaults to empty`).
+    // A word and its punctuation (`Optional. Defaults to empty`), maybe with an apostrophe
+    // (`Don't`).
     let letters = word
         .iter()
         .rposition(|b| !b".,:;!?".contains(b))
         .map_or(&word[..0], |i| &word[..=i]);
-    if letters.iter().all(u8::is_ascii_alphabetic) && is_prose(line) {
+    if letters
+        .iter()
+        .all(|&b| b.is_ascii_alphabetic() || b == b'\'')
+        && is_prose(line)
+    {
         return Judged::NotAValue;
     }
     // A YAML tag with its argument: a reference (`!Ref DbPassword` in CloudFormation, `!secret

@@ -188,6 +188,21 @@ fn positives() -> Vec<(&'static str, String, String)> {
         s("password", "<pre>{&quot;user&quot;: &quot;ann&quot;, &quot;password&quot;: &quot;admin&quot;}</pre>".into(), "admin"),
         s("password", "stringData:\n  password: correct horse battery staple\n".into(), "correct horse battery staple"),
         s("password", "db:\n  password: Tr0ub4dor and more  # rotated monthly\n".into(), "Tr0ub4dor and more"),
+        // An apostrophe inside a bare value is the value's own.
+        s("password", "db:\n  password: it's-a-Secret-99\n".into(), "it's-a-Secret-99"),
+        s("password", "DB_PASSWORD=O'Brien-1987\nDB_USER=app\n".into(), "O'Brien-1987"),
+        // A long option and its value on a command line, as a CI log or a script shows it.
+        s("password", "+ mysql -u root --password Xy7kLm2pQ9zz app < dump.sql".into(), "Xy7kLm2pQ9zz"),
+        s("secret", "$ az ad sp create-for-rbac --client-secret 'Q7vL4nR8sT1wY6zB'".into(), "Q7vL4nR8sT1wY6zB"),
+        s("token", "run: ./deploy --api-url https://x --auth-token Q7vL4nR8sT1wY6zB3cF5\n".into(), "Q7vL4nR8sT1wY6zB3cF5"),
+        // A setting named in one XML attribute and held in the next: .NET's appSettings,
+        // Spring's and Ant's properties, an HTML form's filled-in field; also inside JSON.
+        s("password", r#"<appSettings><add key="SmtpPassword" value="Xy7#kLm2pQ9z" /></appSettings>"#.into(), "Xy7#kLm2pQ9z"),
+        s("secret", r#"<add key='Auth:ClientSecret' value='Q7vL4nR8sT1wY6zB' />"#.into(), "Q7vL4nR8sT1wY6zB"),
+        s("api_key", r#"<add key="ApiKey" value="a8f5f167f44f4964e6c998dee827110c"/>"#.into(), "a8f5f167f44f4964e6c998dee827110c"),
+        s("password", r#"<property name="db.password" value="Sup3rS3cret"/>"#.into(), "Sup3rS3cret"),
+        s("password", r#"<input type="password" name="pw" value="hunter2"> <input name="password" value="Tr0ub4dor3">"#.into(), "Tr0ub4dor3"),
+        s("token", r#"{"file":"<add key=\"AuthToken\" value=\"Q7vL4nR8sT1wY6zB3cF5\" />"}"#.into(), "Q7vL4nR8sT1wY6zB3cF5"),
     ]
 }
 
@@ -250,6 +265,14 @@ fn negatives() -> Vec<String> {
         "db = connect(\n    host=h,\n    password=pwd\n)\nconst opts = {\n  password: pwd,\n};",
         "class Login:\n    password: bytes | str\n    api_key: str\ninterface Login {\n  password: number\n}",
         "- Password: $POSTGRES_PW (see .env)",
+        // Settings whose names only start with a keyword, and empty or placeholder values.
+        r#"<add key="PasswordMinLength" value="12345" /><add key="TokenLifetime" value="3600"/>"#,
+        r#"<input type="password" name="password" value=""><add key="ApiKey" value="YOUR_API_KEY"/>"#,
+        r#"<property name="password" value="${db.password}"/>"#,
+        // A command's help and docs naming options.
+        "Options:\n  --password TEXT      Password for the account\n  --api-key API_KEY  Your key\n  --token <token>\n",
+        "Use --password to set it; pass --token with care, or --password-stdin.\ndocker login --password \"$DOCKER_PASSWORD\" --password $(cat /run/secrets/pw)",
+        "echo 'password=changeme' | login\nlet token = localStorage.getItem('token');",
         "def verify(payload: str, secret: str):\n    return verify_signature(payload=payload, secret=secret)\nclient = OpenAI(api_key=\"My API Key\")",
     ]
     .iter()

@@ -141,3 +141,68 @@ fn an_inline_script_is_not_an_element() {
         assert_eq!(String::from_utf8(out).unwrap(), want, "in pieces of {step}");
     }
 }
+
+/// An XML element may name a setting in one attribute and hold its value in the next; the
+/// value starts after `value=` and its quote (escaped inside a JSON string), and a key whose
+/// attribute is followed by any other attribute is no assignment.
+#[test]
+fn an_attribute_pair_is_an_assignment() {
+    // (bytes, the rule's key in them, the value's first bytes or none)
+    for (hay, key, value) in [
+        (r#"<add key="ApiKey" value="Xy7k"/>"#, "Key", Some("Xy7k")),
+        (
+            r#"<add key='SmtpPassword'  value = 'Xy7k'/>"#,
+            "Password",
+            Some("Xy7k"),
+        ),
+        (
+            r#"<property name="db.password" value="Xy7k"/>"#,
+            "password",
+            Some("Xy7k"),
+        ),
+        (
+            r#"{"f":"<add key=\"AuthToken\" value=\"Xy7k\"/>"}"#,
+            "Token",
+            Some("Xy7k"),
+        ),
+        (r#"<add key="ApiKey" valueType="x"/>"#, "Key", None),
+        (r#"<input type="password" name="pw">"#, "password", None),
+        (r#"<add key="ApiKey" value=Xy7k/>"#, "Key", None),
+    ] {
+        let start = hay.find(key).unwrap();
+        let found = assignment_value(hay.as_bytes(), start, true).unwrap();
+        assert_eq!(found.map(|v| &hay[v..v + 4]), value, "{hay}");
+        // `valueType` is ruled out by the regex, not here: a superset.
+        let ruled_out = not_an_assignment(hay.as_bytes(), start);
+        assert_eq!(ruled_out, hay.contains("name=\"pw\""), "{hay}");
+    }
+}
+
+/// A key followed by a blank is an assignment only as a long option's name, after `--`.
+#[test]
+fn a_long_option_is_an_assignment() {
+    // (bytes, the rule's key in them, the value's first bytes or none)
+    for (hay, key, value) in [
+        ("mysql --password Xy7k -u root", "password", Some("Xy7k")),
+        (
+            "az ad sp create --client-secret  'Xy7k'",
+            "secret",
+            Some("Xy7k"),
+        ),
+        ("cli --db-password \"Xy7k\"", "password", Some("Xy7k")),
+        ("gh auth login --with-token\tXy7k", "token", Some("Xy7k")),
+        ("reset the password Xy7k now", "password", None),
+        ("a-password Xy7k", "password", None),
+        ("x---password Xy7k", "password", None),
+        ("ab--password Xy7k", "password", None),
+    ] {
+        let start = hay.find(key).unwrap();
+        let found = assignment_value(hay.as_bytes(), start, true).unwrap();
+        assert_eq!(found.map(|v| &hay[v..v + 4]), value, "{hay}");
+        assert_eq!(
+            not_an_assignment(hay.as_bytes(), start),
+            value.is_none(),
+            "{hay}"
+        );
+    }
+}

@@ -69,6 +69,7 @@ fn code_shapes_are_told_from_secrets() {
         ),
         ("    api_key=\"«sk_test_iter_forwards_options»\",", true),
         ("--password=\"«$$(cat /run/secrets/db-password)»\"", true),
+        ("--password «$(cat» /run/secrets/db-password)", true),
         ("api_key = \"«my-anthropic-api-key»\"", true),
         // Two stand-in words run together; a third word makes a (weak) password.
         ("password: «yourpassword»\n", true),

@@ -114,7 +114,7 @@ fn how_a_bare_value_was_written_decides_it() {
             "not a value",
         ),
         (
-            "Password: «don»'t share it with anyone\n",
+            "Password: «don't» share it with anyone\n",
             true,
             "value:don't share it with anyone",
         ),
@@ -132,7 +132,7 @@ fn how_a_bare_value_was_written_decides_it() {
         ),
         ("secret: «Summer» is here\n", false, "undecided"),
         (
-            "password: «don»'t panic now\n",
+            "password: «don't» panic now\n",
             true,
             "value:don't panic now",
         ),
@@ -149,6 +149,23 @@ fn how_a_bare_value_was_written_decides_it() {
         ),
         ("  Password: «!Ref» DbPassword\n", true, "not a value"),
         ("password: «!Summer2024»\n", true, "value:!Summer2024"),
+        // A long option's value, or the name of one in capitals in a command's help.
+        ("mysql --password «Xy7kLm2p» -u root", false, "undecided"),
+        ("  --api-key «TEXT»  Your API key\n", false, "not a value"),
+        ("--token «GITHUB_TOKEN»\n", false, "not a value"),
+        ("the password «TEXT»\n", false, "undecided"),
+        // An apostrophe inside a word is the value's own.
+        (
+            "password: «it's-a-Secret-99»\n",
+            true,
+            "value:it's-a-Secret-99",
+        ),
+        ("DB_PASSWORD=«O'Brien-1987»\n", false, "value:O'Brien-1987"),
+        (
+            "Password: «Don't» use your email password.\n",
+            true,
+            "not a value",
+        ),
         // Several keys on one line are not one value.
         ("{password: «abc», user: bob}\n", true, "undecided"),
         ("password: «x7Qm2» user: bob\n", true, "undecided"),

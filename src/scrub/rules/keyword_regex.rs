@@ -47,6 +47,49 @@ macro_rules! escape_end {
     };
 }
 
+/// A value between double quotes (with backslash escapes) or single quotes, as alternatives,
+/// its bytes repeated `$reps` times and closed by `$dq` or `$sq`.
+macro_rules! quoted_values {
+    ($reps:expr, $dq:literal, $sq:literal) => {
+        concat!(
+            r#""((?:[^"\\\r\n]|\\[^\r\n]){"#,
+            $reps,
+            "})",
+            $dq,
+            r#"|'([^'\r\n]{"#,
+            $reps,
+            "})",
+            $sq,
+        )
+    };
+}
+
+/// A unit of a bare value: a byte, a member escape, or letters or digits with apostrophes
+/// between them (`O'Brien`, `it's-a-Secret`; `rock'n'roll`, up to three in a row), tried first
+/// so that a letter before an apostrophe is not taken alone.
+macro_rules! bare_unit {
+    () => {
+        r#"[0-9A-Za-z](?:'[0-9A-Za-z]){1,3}|[^\s"'<>&,;{}\[\]\\]|\\/|\\u002[bB]"#
+    };
+}
+
+/// A keyword rule's least value length less one (`keyword!`'s `$min`): the units of a long
+/// option's bare value after its first.
+macro_rules! one_less {
+    ("3") => {
+        "2"
+    };
+    ("6") => {
+        "5"
+    };
+    ("8") => {
+        "7"
+    };
+    ("12") => {
+        "11"
+    };
+}
+
 /// The first forms of `assignment!`, the common ones (quoted, single-quoted or bare after a
 /// separator, and XML), as the start of its alternation, left open: `assignment!` adds its other
 /// forms and closes it. A separator is written `=>?|:` rather than `=>|:|=`, the same strings,
@@ -58,17 +101,11 @@ macro_rules! plain_forms {
             "(?i:",
             $key,
             r#")(?:(?:\\?["'])?[ \t]{0,4}(?:=>?|:)[ \t]{0,4}(?:"#,
-            r#""((?:[^"\\\r\n]|\\[^\r\n]){"#,
-            $reps,
-            "})",
-            $dq,
+            quoted_values!($reps, $dq, $sq),
             "|",
-            r#"'([^'\r\n]{"#,
-            $reps,
-            "})",
-            $sq,
-            "|",
-            r#"((?:[^\s"'<>&,;{}\[\]\\]|\\/|\\u002[bB]){"#,
+            "((?:",
+            bare_unit!(),
+            "){",
             $reps,
             "})",
             $delim,
@@ -90,8 +127,10 @@ macro_rules! plain_forms {
 macro_rules! openers {
     () => {
         concat!(
-            r#"(?:\\(?:["'][ \t]{0,4}(?:=>?|:)[ \t]{0,4}(?:\\"|["']?)|u003[eE])"#,
-            r#"|["']?[ \t]{0,4}(?:=>?|:)[ \t]{0,4}(?:\\"|["']?)"#,
+            r#"(?:\\(?:["'][ \t]{0,4}(?:(?:=>?|:)[ \t]{0,4}(?:\\"|["']?)|value[ \t]{0,4}=[ \t]{0,4}\\["'])|u003[eE])"#,
+            r#"|["'][ \t]{0,4}(?:(?:=>?|:)[ \t]{0,4}(?:\\"|["']?)|value[ \t]{0,4}=[ \t]{0,4}["'])"#,
+            r#"|(?:=>?|:)[ \t]{0,4}(?:\\"|["']?)"#,
+            r#"|[ \t]{1,4}(?:(?:=>?|:)[ \t]{0,4})?(?:\\"|["']?)"#,
             "|>",
             r#"|&(?:gt;|(?:quot;|#(?:3[49]|[xX]2[27]);|apos;)[ \t]{0,4}(?:=>?|:)[ \t]{0,4}"#,
             r#"&(?:quot;|#(?:3[49]|[xX]2[27]);|apos;)))"#,
@@ -110,7 +149,7 @@ macro_rules! openers {
 /// alternatives, each starting with `|`; none for the bounded regex). The regex starts `back`
 /// bytes before the anchor (at the key's first letter).
 macro_rules! assignment {
-    ($key:literal, $reps:expr, $dq:literal, $sq:literal, $delim:expr, $esc_dq:literal, $xml:literal, $esc_xml:literal, $html_q:expr, $html_xml:literal) => {
+    ($key:literal, $reps:expr, $rest:expr, $dq:literal, $sq:literal, $delim:expr, $esc_dq:literal, $xml:literal, $esc_xml:literal, $html_q:expr, $html_xml:literal) => {
         concat!(
             plain_forms!($key, $reps, $dq, $sq, $delim, $xml),
             // JSON inside a JSON string (a log line's message, a payload passed as a string):
@@ -121,6 +160,32 @@ macro_rules! assignment {
             $reps,
             "})",
             $esc_dq,
+            // An XML element naming the setting in one attribute and holding its value in the
+            // next, as .NET's appSettings (`<add key="SmtpPassword" value="…"/>`) and Spring's
+            // and Ant's properties (`<property name="db.password" value="…"/>`) write it; also
+            // inside a JSON string (`key=\"Password\" value=\"…\"`). The values are those of
+            // the quoted forms above, so their closers are too.
+            r#"|["'][ \t]{1,4}value[ \t]{0,4}=[ \t]{0,4}(?:"#,
+            quoted_values!($reps, $dq, $sq),
+            ")",
+            r#"|\\"[ \t]{1,4}value[ \t]{0,4}=[ \t]{0,4}\\"((?:[^"\\\r\n]|\\[^"\\\r\n]|\\\\(?:[^"\\\r\n]|\\[^\r\n])){"#,
+            $reps,
+            "})",
+            $esc_dq,
+            // A long option and its value, as a command line writes them (`--client-secret
+            // Xy7…`, `--password "…"`): only after `--`, which the candidate's precheck looks
+            // for before the key (`assignment::long_option`). A bare value here does not start
+            // with `=` or `:`, where the separated form would have taken it (the first unit,
+            // then `$rest` more).
+            r#"|[ \t]{1,4}(?:"#,
+            quoted_values!($reps, $dq, $sq),
+            r#"|((?:[0-9A-Za-z](?:'[0-9A-Za-z]){1,3}|[^\s"'<>&,;{}\[\]\\=:]|\\/|\\u002[bB])(?:"#,
+            bare_unit!(),
+            "){",
+            $rest,
+            "})",
+            $delim,
+            ")",
             // XML inside a JSON string as Go writes it by default: `\u003cKey\u003evalue\u003c/`.
             r#"|\\u003[eE]([^<\\\r\n]{"#,
             $reps,
@@ -171,7 +236,7 @@ macro_rules! assignment {
 /// states per form and as many per scrubber's regex cache); `long_value` keeps what is longer
 /// than [`KEYWORD_VALUE_MAX`](super::KEYWORD_VALUE_MAX).
 macro_rules! keyword {
-    ($kind:literal, $anchors:expr, $key:literal, $min:literal, $check:expr) => {
+    ($kind:literal, $anchors:expr, $key:literal, $min:tt, $check:expr) => {
         RuleDef {
             kind: $kind,
             pack: "keywords",
@@ -181,6 +246,7 @@ macro_rules! keyword {
                 bounded: assignment!(
                     $key,
                     concat!($min, ",4096"),
+                    concat!(one_less!($min), ",4095"),
                     r#"""#,
                     "'",
                     concat!(r#"(?:[\s"'<>&,;{}\[\]]|"#, escape_end!(), "|$)"),
@@ -193,6 +259,7 @@ macro_rules! keyword {
                 long: assignment!(
                     $key,
                     "1,",
+                    "0,",
                     r#"(?:"|\\?$)"#,
                     "(?:'|$)",
                     concat!(

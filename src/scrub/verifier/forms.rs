@@ -16,9 +16,10 @@ pub struct Form {
 
 /// How a keyword value ends, in the form its opener tells.
 pub enum Closers {
-    /// A bare value's delimiter: one byte, or a backslash that begins neither member escape
-    /// (`\/`, `\u002b`, which the value holds); the value ends at the first byte it may not
-    /// hold (see [`bare_value_len`]).
+    /// A bare value's delimiter: one byte (an apostrophe only where it is not between letters
+    /// or digits), or a backslash that begins neither member escape (`\/`, `\u002b`, which
+    /// the value holds); the value ends at the first byte it may not hold (see
+    /// [`bare_value_len`]).
     Bare,
     /// One of these strings.
     OneOf(&'static [&'static [u8]]),
@@ -61,7 +62,7 @@ pub fn form_of(opener: &[u8]) -> Form {
 
 /// The bytes outside each escape-free form's value class, as `assignment!` writes them
 /// (`'([^'\r\n]…`, `>([^<\r\n]…`, `\\u003[eE]([^<\\\r\n]…`, and a bare value's
-/// `[^\s"'<>&,;{}\[\]\\]` between its member escapes).
+/// `[^\s"'<>&,;{}\[\]\\]` between its member escapes and apostrophes).
 /// The property test over every form checks them against the general search.
 static SINGLE_QUOTED_STOP: [bool; 256] = byte_set(b"'\r\n");
 static XML_STOP: [bool; 256] = byte_set(b"<\r\n");
@@ -71,7 +72,8 @@ static BARE_STOP: [bool; 256] = byte_set(b" \t\n\x0b\x0c\r\"'<>&,;{}[]\\");
 /// How long the bare value at the start of `value` is: its bytes up to the first one outside
 /// its class, where a member escape (`\/`, `\u002b` in either case, as JSON encoders write a
 /// `/` or `+` inside a string) is part of the value and any other backslash ends it, as does
-/// an escape cut short by the end of the bytes.
+/// an escape cut short by the end of the bytes; and an apostrophe is the value's own between
+/// letters or digits (`O'Brien`, up to three in a row: `rock'n'roll`), else it ends the value.
 pub fn bare_value_len(value: &[u8]) -> usize {
     let mut i = 0;
     while let Some(&b) = value.get(i) {
@@ -80,6 +82,15 @@ pub fn bare_value_len(value: &[u8]) -> usize {
                 Some(len) => i += len,
                 None => return i,
             }
+        } else if b.is_ascii_alphanumeric() && apostrophe_follows(&value[i + 1..]) {
+            // A letter or digit and up to three apostrophes each with one.
+            i += 1;
+            for _ in 0..3 {
+                if !apostrophe_follows(&value[i..]) {
+                    break;
+                }
+                i += 2;
+            }
         } else if BARE_STOP[usize::from(b)] {
             return i;
         } else {
@@ -87,6 +98,11 @@ pub fn bare_value_len(value: &[u8]) -> usize {
         }
     }
     i
+}
+
+/// Whether `rest` starts with an apostrophe and a letter or a digit.
+fn apostrophe_follows(rest: &[u8]) -> bool {
+    matches!(rest, [b'\'', c, ..] if c.is_ascii_alphanumeric())
 }
 
 const fn byte_set(bytes: &[u8]) -> [bool; 256] {

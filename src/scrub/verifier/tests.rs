@@ -159,6 +159,9 @@ fn every_form_of_assignment_has_its_value_found_from_opener_and_closer() {
         format!("password&#39;:&#39;{value}&#39;"),
         format!("password&#34; = &#X22;{value}&#x22;"),
         format!("password&gt;{value}&lt;/password"),
+        format!(r#"Password" value="{value}" />"#),
+        format!("password'  value = '{value}'/>"),
+        format!(r#"password\" value=\"{value}\" />"#),
     ];
     let all = keyword_verifiers();
     assert_eq!(all.len(), 4, "every keyword rule has openers");
@@ -202,6 +205,7 @@ fn a_plain_value_that_ends_the_bytes_is_found_from_its_opener() {
         format!("token: {value}\t"),
         format!("token='{value}"),
         format!("token='{value}'"),
+        format!("token' value='{value}"),
         format!("token>{value}"),
         format!("token>{value}<"),
         format!("token>{value}</"),
