@@ -83,6 +83,15 @@ fn is_env_name(s: &[u8]) -> bool {
             .all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
+/// A shell variable's name as scripts write one for a secret: capitals, digits and `_`,
+/// starting with a capital or `_` (`PASSWORD`, `SP_SECRET`).
+fn is_shell_variable(s: &[u8]) -> bool {
+    s.first()
+        .is_some_and(|&b| b.is_ascii_uppercase() || b == b'_')
+        && s.iter()
+            .all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
 /// Words an environment variable that holds a secret is named with.
 const SECRET_WORDS: &[&[u8]] = &[
     b"KEY",
@@ -235,8 +244,9 @@ pub fn names_a_secret(hay: &[u8], lo: usize, span: Range<usize>) -> bool {
     if is_stand_in(v) || is_secret_file(v) {
         return true;
     }
-    // A shell variable holding it: `Password: $POSTGRES_PW`.
-    if v.first() == Some(&b'$') && is_env_name(&v[1..]) {
+    // A shell variable holding it: `Password: $POSTGRES_PW`, `--password "$PASSWORD"`. After
+    // a `$`, a name in capitals needs no `_` to be one.
+    if v.first() == Some(&b'$') && is_shell_variable(&v[1..]) {
         return true;
     }
     // A shell's command substitution (`--password="$(cat /run/secrets/db)"`, doubled in a

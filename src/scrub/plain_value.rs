@@ -68,6 +68,17 @@ fn is_long_option(before: &[u8]) -> bool {
     before[before.len() - run..].starts_with(b"--")
 }
 
+/// An option's value of settings, as Docker's `--secret source=ssh-key,target=ssh` and
+/// `--mount type=bind,…` write it: a lower-case name and `=` and more (base64's `=` is only
+/// padding, at the end).
+fn is_option_spec(word: &[u8]) -> bool {
+    let name = word
+        .iter()
+        .take_while(|&&b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-'))
+        .count();
+    name > 0 && word.get(name) == Some(&b'=') && word.get(name + 1).is_some_and(|&b| b != b'=')
+}
+
 /// A command line's help names an option's value in capitals (`--api-key TEXT`, `--password
 /// PASSWORD`, `--token GITHUB_TOKEN`): a metavariable, which a secret of capitals alone is not
 /// often enough to lose this.
@@ -177,7 +188,7 @@ pub fn judge(hay: &[u8], from: usize, span: Range<usize>, eof: bool, spaced: boo
             }
             _ => Judged::Undecided,
         },
-        Separator::LongOption if is_metavariable(word) => Judged::NotAValue,
+        Separator::LongOption if is_metavariable(word) || is_option_spec(word) => Judged::NotAValue,
         Separator::Other | Separator::LongOption => Judged::Undecided,
         Separator::ColonSpace => after_colon(hay, span, eof, spaced),
     }

@@ -270,6 +270,7 @@ fn negatives() -> Vec<String> {
         r#"<input type="password" name="password" value=""><add key="ApiKey" value="YOUR_API_KEY"/>"#,
         r#"<property name="password" value="${db.password}"/>"#,
         // A command's help and docs naming options.
+        "docker service create --secret source=ssh-key,target=ssh --secret secret.json redis\n",
         "Options:\n  --password TEXT      Password for the account\n  --api-key API_KEY  Your key\n  --token <token>\n",
         "Use --password to set it; pass --token with care, or --password-stdin.\ndocker login --password \"$DOCKER_PASSWORD\" --password $(cat /run/secrets/pw)",
         "echo 'password=changeme' | login\nlet token = localStorage.getItem('token');",

@@ -84,6 +84,10 @@ fn code_shapes_are_told_from_secrets() {
             true,
         ),
         ("- Password: «$POSTGRES_PW» (see .env)", true),
+        (
+            "docker login -u bob --password \"«$PASSWORD»\" ghcr.io",
+            true,
+        ),
         // Stand-ins with spaces, a parameter's TypeScript type, a variable named as its key.
         ("api_key = \"«My API Key»\"", true),
         ("    aws_secret_access_key=\"«secret key»\",", true),
