@@ -179,16 +179,20 @@ pub fn long_option(hay: &[u8], start: usize) -> bool {
 /// [`long_option`] past its first test.
 #[inline(never)]
 fn option_name_before(hay: &[u8], start: usize) -> bool {
-    let before = &hay[start.saturating_sub(LOOK_BEHIND - 1)..start];
-    let run = before
+    ends_with_long_option(&hay[start.saturating_sub(LOOK_BEHIND - 1)..start])
+}
+
+/// Whether `bytes` end with a long option's name or the first words of one (`--`, `--client-`,
+/// `--password`). What precedes the `--` is no part of a word (a command, a quote; a run that
+/// fills `bytes` is no name), and a third `-` would make it a rule of dashes.
+pub fn ends_with_long_option(bytes: &[u8]) -> bool {
+    let run = bytes
         .iter()
         .rev()
         .take_while(|b| is_option_byte(**b))
         .count();
-    let name = &before[before.len() - run..];
-    // What precedes the `--` is no part of a word (a command, a quote), and a third `-` would
-    // make it a rule of dashes.
-    run < before.len()
+    let name = &bytes[bytes.len() - run..];
+    run < bytes.len()
         && name.starts_with(b"--")
         && name.get(2).is_none_or(u8::is_ascii_alphanumeric)
 }

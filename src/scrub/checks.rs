@@ -175,9 +175,16 @@ pub fn passes(check: Check, secret: &[u8], before: &[u8], literal: bool) -> bool
             ]
             .iter()
             .any(|w| key.starts_with(w.as_bytes()));
+            // A form's anti-forgery token (`csrf_token`, Rails' `authenticity_token` and
+            // Django's `csrfmiddlewaretoken` in a hidden field's `value`): bound to the session
+            // it was issued in, no credential without it, and what an agent must send back to
+            // submit the form.
+            let anti_forgery = ["frsc", "frsx", "yticitnehtua", "erawelddimfrsc"]
+                .iter()
+                .any(|w| key.starts_with(w.as_bytes()));
             // The cheaper test first: a value of one class (`token=token=…` thousands of times
             // over, in a hostile body) is turned down without the placeholder walk.
-            !cursor && classes(secret) >= 2 && !is_placeholder(secret)
+            !cursor && !anti_forgery && classes(secret) >= 2 && !is_placeholder(secret)
         }
     }
 }
@@ -257,9 +264,18 @@ mod tests {
     }
 
     #[test]
-    fn pagination_tokens_are_not_secrets() {
+    fn pagination_and_anti_forgery_tokens_are_not_secrets() {
         let v = b"CgwI1o2BqgYQ8K3yWBIA";
         assert!(!passes(Check::TokenAssignment, v, b"{\"next_page_", true));
         assert!(passes(Check::TokenAssignment, v, b"{\"access_", true));
+        for form in [
+            &b"name=\"authenticity_"[..],
+            b"name=\"csrfmiddleware",
+            b"{\"csrf_",
+            b"X-XSRF-",
+        ] {
+            let key = String::from_utf8_lossy(form);
+            assert!(!passes(Check::TokenAssignment, v, form, true), "{key}");
+        }
     }
 }

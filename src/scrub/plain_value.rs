@@ -21,7 +21,7 @@
 
 use std::ops::Range;
 
-use super::patterns::LOOK_BEHIND;
+use super::assignment::ends_with_long_option;
 
 /// How far a `key: ` value's line is read. A passphrase is a few words; a longer line is prose,
 /// or minified text in which a line means nothing.
@@ -56,18 +56,6 @@ enum Separator {
     Other,
 }
 
-/// Whether `before` ends with a long option's name (`--password`, `--client-secret`), read
-/// no further back than any verdict may.
-fn is_long_option(before: &[u8]) -> bool {
-    let run = before
-        .iter()
-        .rev()
-        .take(LOOK_BEHIND)
-        .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-')
-        .count();
-    before[before.len() - run..].starts_with(b"--")
-}
-
 /// An option's value of settings, as Docker's `--secret source=ssh-key,target=ssh` and
 /// `--mount type=bind,…` write it: a lower-case name and `=` and more (base64's `=` is only
 /// padding, at the end).
@@ -80,8 +68,8 @@ fn is_option_spec(word: &[u8]) -> bool {
 }
 
 /// A command line's help names an option's value in capitals (`--api-key TEXT`, `--password
-/// PASSWORD`, `--token GITHUB_TOKEN`): a metavariable, which a secret of capitals alone is not
-/// often enough to lose this.
+/// PASSWORD`, `--token GITHUB_TOKEN`): a metavariable. A secret of capitals and `_` alone is
+/// rare enough to leave to this.
 fn is_metavariable(word: &[u8]) -> bool {
     word.iter().any(u8::is_ascii_uppercase)
         && word
@@ -115,7 +103,7 @@ fn separator(before: &[u8]) -> Separator {
             let key_end = n - spaces.count();
             match before.get(key_end.wrapping_sub(1)) {
                 Some(b':') => Separator::ColonSpace,
-                Some(_) if is_long_option(&before[..key_end]) => Separator::LongOption,
+                Some(_) if ends_with_long_option(&before[..key_end]) => Separator::LongOption,
                 _ => Separator::Other,
             }
         }
@@ -174,7 +162,8 @@ pub fn judge(hay: &[u8], from: usize, span: Range<usize>, eof: bool, spaced: boo
         // `==`: the regex took one `=` as the separator and the rest as the value.
         return Judged::NotAValue;
     }
-    match separator(&hay[..span.start]) {
+    // Read from `from` on, as every verdict is (a long option's name is looked for back to it).
+    match separator(&hay[from..span.start]) {
         Separator::Enclosed => Judged::Value(span),
         Separator::TightEquals => match hay.get(span.end) {
             // The regex took the word up to its delimiter, which follows unless the input ended.

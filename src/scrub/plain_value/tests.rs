@@ -152,10 +152,14 @@ fn how_a_bare_value_was_written_decides_it() {
         // A long option's value, or the name of one in capitals in a command's help.
         ("mysql --password «Xy7kLm2p» -u root", false, "undecided"),
         ("  --api-key «TEXT»  Your API key\n", false, "not a value"),
-        ("--token «GITHUB_TOKEN»\n", false, "not a value"),
+        ("gh --token «GITHUB_TOKEN»\n", false, "not a value"),
         ("the password «TEXT»\n", false, "undecided"),
-        ("--secret «source=ssh-key»,target=ssh", false, "not a value"),
-        ("--token «dGVzdDp0b2tlbg==» -v", false, "undecided"),
+        (
+            " --secret «source=ssh-key»,target=ssh",
+            false,
+            "not a value",
+        ),
+        (" --token «dGVzdDp0b2tlbg==» -v", false, "undecided"),
         // An apostrophe inside a word is the value's own.
         (
             "password: «it's-a-Secret-99»\n",
