@@ -115,8 +115,14 @@ pub fn assignment_value(hay: &[u8], start: usize, eof: bool) -> Result<Option<us
         i += 1;
     }
     let Some(mut i) = separator(i)? else {
-        // `key="SmtpPassword" value="…"`: an XML element's attribute pair.
         if quoted {
+            // `"--password", "…"`: a long option and its value in an argument list.
+            let next = blanks(i)?;
+            if at(next)? == Some(b',') && long_option(hay, start) {
+                let v = blanks(next + 1)?;
+                return Ok(matches!(at(v)?, Some(b'"' | b'\'')).then_some(v + 1));
+            }
+            // `key="SmtpPassword" value="…"`: an XML element's attribute pair.
             return attribute_value(i);
         }
         // `--password Xy7…`: a long option's value, after blanks (and maybe a quote).
@@ -248,8 +254,10 @@ pub fn not_an_assignment(hay: &[u8], start: usize) -> bool {
     }
     let ruled_out = at(i).is_some_and(|b| !matches!(b, b'=' | b':' | b'>'))
         || (at(i) == Some(b'>') && i == key_end && !opens_a_tag(hay, start));
-    // `--password Xy7…`: a blank after a long option's name.
-    ruled_out && !(matches!(at(key_end), Some(b' ' | b'\t')) && long_option(hay, start))
+    // `--password Xy7…`: a blank after a long option's name; `"--password", "…"`: its
+    // string and the next in an argument list.
+    let option_value = matches!(at(key_end), Some(b' ' | b'\t')) || (quoted && at(i) == Some(b','));
+    ruled_out && !(option_value && long_option(hay, start))
 }
 
 /// A byte of a long option's name (`--client-secret`): a letter, a digit or `-`.

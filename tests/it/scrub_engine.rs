@@ -195,6 +195,7 @@ fn positives() -> Vec<(&'static str, String, String)> {
         s("password", "+ mysql -u root --password Xy7kLm2pQ9zz app < dump.sql".into(), "Xy7kLm2pQ9zz"),
         s("secret", "$ az ad sp create-for-rbac --client-secret 'Q7vL4nR8sT1wY6zB'".into(), "Q7vL4nR8sT1wY6zB"),
         s("token", "run: ./deploy --api-url https://x --auth-token Q7vL4nR8sT1wY6zB3cF5\n".into(), "Q7vL4nR8sT1wY6zB3cF5"),
+        s("password", r#"{"containers":[{"name":"api","args":["serve","--db-password","Sup3rS3cret-9","--port","8080"]}]}"#.into(), "Sup3rS3cret-9"),
         // A setting named in one XML attribute and held in the next: .NET's appSettings,
         // Spring's and Ant's properties, an HTML form's filled-in field; also inside JSON.
         s("password", r#"<appSettings><add key="SmtpPassword" value="Xy7#kLm2pQ9z" /></appSettings>"#.into(), "Xy7#kLm2pQ9z"),
@@ -272,6 +273,7 @@ fn negatives() -> Vec<String> {
         // A command's help and docs naming options.
         // A form's anti-forgery token, which the agent must send back to submit it.
         r#"<input type="hidden" name="authenticity_token" value="Q7vL4nR8sT1wY6zB3cF5gJ0dK2eA7iU9" autocomplete="off"><input type="hidden" name="csrfmiddlewaretoken" value="Zx81Kq0PLm3N7vBt2YwR5sAe9uJc4H">"#,
+        r#"{"required":["username","password","email"],"args":["--token","--verbose"]}"#,
         "docker service create --secret source=ssh-key,target=ssh --secret secret.json redis\n",
         "Options:\n  --password TEXT      Password for the account\n  --api-key API_KEY  Your key\n  --token <token>\n",
         "Use --password to set it; pass --token with care, or --password-stdin.\ndocker login --password \"$DOCKER_PASSWORD\" --password $(cat /run/secrets/pw)",

@@ -128,7 +128,7 @@ macro_rules! openers {
     () => {
         concat!(
             r#"(?:\\(?:["'][ \t]{0,4}(?:(?:=>?|:)[ \t]{0,4}(?:\\"|["']?)|value[ \t]{0,4}=[ \t]{0,4}\\["'])|u003[eE])"#,
-            r#"|["'][ \t]{0,4}(?:(?:=>?|:)[ \t]{0,4}(?:\\"|["']?)|value[ \t]{0,4}=[ \t]{0,4}["'])"#,
+            r#"|["'][ \t]{0,4}(?:(?:=>?|:)[ \t]{0,4}(?:\\"|["']?)|value[ \t]{0,4}=[ \t]{0,4}["']|,[ \t]{0,4}["'])"#,
             r#"|(?:=>?|:)[ \t]{0,4}(?:\\"|["']?)"#,
             r#"|[ \t]{1,4}(?:(?:=>?|:)[ \t]{0,4})?(?:\\"|["']?)"#,
             "|>",
@@ -185,6 +185,11 @@ macro_rules! assignment {
             $rest,
             "})",
             $delim,
+            ")",
+            // The same as the next string of an argument list (`"args": ["--password",
+            // "…"]` in a container's spec, `docker inspect`'s `Args`).
+            r#"|["'][ \t]{0,4},[ \t]{0,4}(?:"#,
+            quoted_values!($reps, $dq, $sq),
             ")",
             // XML inside a JSON string as Go writes it by default: `\u003cKey\u003evalue\u003c/`.
             r#"|\\u003[eE]([^<\\\r\n]{"#,

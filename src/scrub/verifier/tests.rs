@@ -162,6 +162,8 @@ fn every_form_of_assignment_has_its_value_found_from_opener_and_closer() {
         format!(r#"Password" value="{value}" />"#),
         format!("password'  value = '{value}'/>"),
         format!(r#"password\" value=\"{value}\" />"#),
+        format!(r#"password", "{value}"]"#),
+        format!("password','{value}']"),
     ];
     let all = keyword_verifiers();
     assert_eq!(all.len(), 4, "every keyword rule has openers");
