@@ -175,11 +175,11 @@ macro_rules! assignment {
             // A long option and its value, as a command line writes them (`--client-secret
             // Xy7…`, `--password "…"`): only after `--`, which the candidate's precheck looks
             // for before the key (`assignment::long_option`). A bare value here does not start
-            // with `=` or `:`, where the separated form would have taken it (the first unit,
-            // then `$rest` more).
+            // with `=` or `:`, where the separated form would have taken it, nor with `-`,
+            // another option (`--password --verbose`): the first unit, then `$rest` more.
             r#"|[ \t]{1,4}(?:"#,
             quoted_values!($reps, $dq, $sq),
-            r#"|((?:[0-9A-Za-z](?:'[0-9A-Za-z]){1,3}|[^\s"'<>&,;{}\[\]\\=:]|\\/|\\u002[bB])(?:"#,
+            r#"|((?:[0-9A-Za-z](?:'[0-9A-Za-z]){1,3}|[^\s"'<>&,;{}\[\]\\=:-]|\\/|\\u002[bB])(?:"#,
             bare_unit!(),
             "){",
             $rest,
