@@ -21,6 +21,9 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "nil",
     "true",
     "false",
+    // YAML 1.1's other booleans of three bytes or more (`allowEmptyPassword: yes`).
+    "yes",
+    "off",
     "undefined",
     "redacted",
     "hidden",

@@ -274,6 +274,7 @@ fn negatives() -> Vec<String> {
         // A form's anti-forgery token, which the agent must send back to submit it.
         r#"<input type="hidden" name="authenticity_token" value="Q7vL4nR8sT1wY6zB3cF5gJ0dK2eA7iU9" autocomplete="off"><input type="hidden" name="csrfmiddlewaretoken" value="Zx81Kq0PLm3N7vBt2YwR5sAe9uJc4H">"#,
         r#"{"required":["username","password","email"],"args":["--token","--verbose"]}"#,
+        "auth:\n  allowEmptyPassword: yes\n  storePassword: off\n",
         "  mysqldump --password --single-transaction --api-key --no-tablespaces db\n",
         "docker service create --secret source=ssh-key,target=ssh --secret secret.json redis\n",
         "Options:\n  --password TEXT      Password for the account\n  --api-key API_KEY  Your key\n  --token <token>\n",
