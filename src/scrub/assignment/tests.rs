@@ -195,7 +195,11 @@ fn a_long_option_is_an_assignment() {
         ("a-password Xy7k", "password", None),
         ("x---password Xy7k", "password", None),
         ("ab--password Xy7k", "password", None),
-        (r#"{"args":["--db-password", "Xy7k"]}"#, "password", Some("Xy7k")),
+        (
+            r#"{"args":["--db-password", "Xy7k"]}"#,
+            "password",
+            Some("Xy7k"),
+        ),
         (r#"args: ['--token','Xy7k']"#, "token", Some("Xy7k")),
         (r#"["username", "password", "Xy7k"]"#, "password", None),
     ] {
