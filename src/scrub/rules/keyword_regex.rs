@@ -118,10 +118,11 @@ macro_rules! plain_forms {
     };
 }
 
-/// What opens the value in each of `assignment!`'s forms (to follow the key): a separator and
-/// then a quote, an escaped quote (JSON inside a JSON string) or nothing (a bare value); `>`
-/// (XML); `\u003e` (XML as Go escapes it); a quote entity after an entity-quoted key and a
-/// separator; or `&gt;`. The same strings as those forms' openers, factored so that each byte
+/// What opens the value in each of `assignment!`'s forms (to follow the key): a separator or
+/// blanks (a long option), and then a quote, an escaped quote (JSON inside a JSON string) or
+/// nothing (a bare value); a quote and `value=` and its quote (an attribute pair), or a quote,
+/// a comma and the next quote (an argument list); `>` (XML); `\u003e` (XML as Go escapes it);
+/// a quote entity after an entity-quoted key and a separator; or `&gt;`. The same strings as those forms' openers, factored so that each byte
 /// leaves one way on (a one-pass DFA): where this matches, the value starts where it ends.
 /// Which opener it was tells the value's closer (see `RegexVerifier::capture_forms_with`).
 macro_rules! openers {
@@ -143,7 +144,9 @@ macro_rules! openers {
 /// `\u003cKey\u003evalue\u003c/Key\u003e`; the JSON and XML forms also with HTML's entities, as
 /// a page embeds them: `{&quot;key&quot;:&quot;value&quot;}` in an attribute, a Python `repr`
 /// as `{&#x27;key&#x27;: &#x27;value&#x27;}` (any `quote_entity!`), and
-/// `&lt;Key&gt;value&lt;/Key&gt;` in text), its value repeated `$reps` times (`3,4096`), each
+/// `&lt;Key&gt;value&lt;/Key&gt;` in text; and the attribute-pair, long-option and
+/// argument-list forms), its value repeated `$reps` times (`3,4096`; a long option's bare
+/// value, its first unit and `$rest` more), each
 /// form's value closed by `$dq`, `$sq`, `$delim`, `$esc_dq`, `$xml`, `$esc_xml` and `$html_xml`;
 /// the entity-quoted value by a quote entity of its own kind, or by what `$html_q` adds (more
 /// alternatives, each starting with `|`; none for the bounded regex). The regex starts `back`
