@@ -174,7 +174,7 @@ impl Scanner {
         let mut st = State::without_base64();
         st.buf.extend_from_slice(bytes);
         st.held.resume(budget);
-        let found = st.find_intervals(self, caches, true, bytes.len() as u64);
+        let found = st.find_intervals(self, caches, true, bytes.len() as u64, NEVER);
         st.held.spent(budget, bytes.len());
         match found {
             Ok(_) => st.pending.first().map(|iv| iv.rule),
@@ -278,13 +278,16 @@ impl State {
     /// `pending` is four sorted runs: what was carried over (plus any event-stream pieces,
     /// sorted here if they broke the order), then the pattern stream's, the live stream's and
     /// the base64 stream's; linear merges replace a sort that cost ~5% of a secret-dense body's
-    /// time.
+    /// time. `ext` is the event-stream frontier: the base64 stream steps over a run inside a
+    /// redaction already found, so it decides no run before every stream whose redactions could
+    /// cover it has decided, the event stream's mapped pieces included.
     fn find_intervals(
         &mut self,
         sc: &Scanner,
         caches: &mut Caches,
         eof: bool,
         end: u64,
+        ext: u64,
     ) -> Result<(u64, u64), Overflow> {
         if !in_order(&self.pending) {
             self.pending.sort_by_key(Interval::key);
@@ -297,7 +300,7 @@ impl State {
         let all = self.pending.len();
         merge_runs(&mut self.pending, patterns, all, &mut self.scratch);
         // Last, so that a run already inside a redaction is not decoded.
-        let fb = self.base64_stream(sc, caches, eof, end.min(fp).min(fl));
+        let fb = self.base64_stream(sc, caches, eof, end.min(fp).min(fl).min(ext));
         let with_base64 = self.pending.len();
         merge_runs(&mut self.pending, all, with_base64, &mut self.scratch);
         // The runs are sorted by construction (the fuzz target checks this with debug assertions
@@ -321,7 +324,7 @@ impl State {
         tally: &mut Tally,
     ) -> Result<(), Overflow> {
         let end = self.base + self.buf.len() as u64;
-        let (fp, fl) = self.find_intervals(sc, caches, eof, end)?;
+        let (fp, fl) = self.find_intervals(sc, caches, eof, end, ext)?;
         let frontier = fp.min(fl).min(ext);
         let mut done = 0;
         while done < self.pending.len() {
@@ -400,7 +403,7 @@ impl State {
         found: &mut Vec<Interval>,
     ) -> Result<u64, Overflow> {
         let end = self.base + self.buf.len() as u64;
-        let (fp, fl) = self.find_intervals(sc, caches, eof, end)?;
+        let (fp, fl) = self.find_intervals(sc, caches, eof, end, NEVER)?;
         let frontier = fp.min(fl);
         let mut done = 0;
         while done < self.pending.len() {

@@ -341,3 +341,39 @@ fn interleaved_interval_runs_found_by_the_fuzzer() {
     assert!(whole.1 > 0);
     assert_eq!(sse_run(&p, &live, &chunks), whole);
 }
+
+/// Found by the fuzz target (`fuzz/seeds/sse_base64_pem_chunking`): a BEGIN line in one event
+/// and a base64 run holding a connection string in the next. The joined `data` values put key
+/// material right after the BEGIN line, so that stream's private-key redaction covers the run;
+/// the raw bytes (a comment line after the BEGIN line) do not. The base64 stream steps over a run
+/// inside a redaction already found, and decided the run before the event stream had mapped its
+/// redaction back when the body came in two chunks: the run was then written as a redaction of
+/// its own, and removed as a later piece of the key when it came whole.
+#[test]
+fn a_base64_run_is_decided_after_the_event_stream_has_mapped_its_redactions() {
+    use base64::Engine;
+    let run = base64::engine::general_purpose::STANDARD.encode(
+        "Deploy notes, nothing secret.\nDATABASE_URL=postgres://app:Sup3rS3cretPw@db.internal:5432/app\n",
+    );
+    let body =
+        format!("data: -----BEGIN PRIVATE KEY-----\n: ping\n\ndata: {run}\n\ndata: done\n\n");
+    let b = body.as_bytes();
+    let p = ScrubPolicy {
+        decode_base64: true,
+        ..ScrubPolicy::default()
+    };
+    let whole = sse_run(&p, &no_live(), &[b]);
+    let text = String::from_utf8_lossy(&whole.0).into_owned();
+    assert!(
+        text.starts_with("data: [REDACTED:private_key]\n: ping\n"),
+        "{text}"
+    );
+    assert!(!text.contains(&run[..40]), "{text}");
+    for cut in 0..=b.len() {
+        assert_eq!(
+            sse_run(&p, &no_live(), &[&b[..cut], &b[cut..]]),
+            whole,
+            "cut at {cut}"
+        );
+    }
+}
