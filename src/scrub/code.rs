@@ -74,6 +74,15 @@ fn path(v: &[u8]) -> Option<impl Iterator<Item = &[u8]> + Clone> {
         .then_some(segments)
 }
 
+/// Whether the parentheses in `v` balance, none closed before it is opened.
+fn balanced(v: &[u8]) -> bool {
+    let mut depth = 0i32;
+    v.iter().all(|&b| {
+        depth += i32::from(b == b'(') - i32::from(b == b')');
+        depth >= 0
+    }) && depth == 0
+}
+
 /// An environment variable's name: upper case, digits and `_`, with a letter and a `_`
 /// (`API_KEY`, `OPENAI_API_KEY`): the `_` keeps out an upper-case run of a random token.
 fn is_env_name(s: &[u8]) -> bool {
@@ -204,6 +213,31 @@ fn is_spoken_stand_in(v: &[u8]) -> bool {
         })
 }
 
+/// Words a variable holding a secret is named with in camel case, each at a hump.
+const CAMEL_WORDS: &[&[u8]] = &[
+    b"Password",
+    b"Passwd",
+    b"Pass",
+    b"Pwd",
+    b"Secret",
+    b"Token",
+    b"Key",
+    b"Credential",
+    b"Auth",
+];
+
+/// A variable in lower camel case named for the secret it holds (`aPassword`, `validToken`,
+/// `clientSecret`, `newApiKey`): letters only, lower case first, a [`CAMEL_WORDS`] word at a
+/// hump. A random secret has digits (all but 3% of 20-character ones) and meets such a word at
+/// a hump rarely; a password written so (`myPassword`) reads as the stand-in it is.
+fn is_camel_case_variable(v: &[u8]) -> bool {
+    v.first().is_some_and(u8::is_ascii_lowercase)
+        && v.iter().all(u8::is_ascii_alphabetic)
+        && (1..v.len()).any(|i| {
+            v[i - 1].is_ascii_lowercase() && CAMEL_WORDS.iter().any(|w| v[i..].starts_with(w))
+        })
+}
+
 /// A file the secret is read from (`DATABASE_PASSWORD=/run/secrets/db-password`, the `_FILE`
 /// convention of container images): an absolute path of two or more lower-case segments.
 fn is_secret_file(v: &[u8]) -> bool {
@@ -245,9 +279,16 @@ pub fn names_a_secret(hay: &[u8], lo: usize, span: Range<usize>) -> bool {
         return true;
     }
     // A shell variable holding it: `Password: $POSTGRES_PW`, `--password "$PASSWORD"`. After
-    // a `$`, a name in capitals needs no `_` to be one.
-    if v.first() == Some(&b'$') && is_shell_variable(&v[1..]) {
-        return true;
+    // a `$`, a name in capitals needs no `_` to be one. Prose may close it with a code span's
+    // backtick or a full stop (`EBS_SECRETKEY=$AWS_SECRETKEY\``).
+    if let Some(name) = v.strip_prefix(b"$") {
+        let mut name = name;
+        while let [rest @ .., b'`' | b'.'] = name {
+            name = rest;
+        }
+        if is_shell_variable(name) {
+            return true;
+        }
     }
     // A shell's command substitution (`--password="$(cat /run/secrets/db)"`, doubled in a
     // compose file): the secret is read when the command runs. A bare one is cut at its first
@@ -261,21 +302,37 @@ pub fn names_a_secret(hay: &[u8], lo: usize, span: Range<usize>) -> bool {
         return false;
     }
     let after = hay.get(span.end).copied();
+    // Go's dereference or address-of before a call or a path (`*builders.Secret(`).
+    let v = match v {
+        [b'*' | b'&', rest @ ..] if rest.first().is_some_and(|&b| is_ident_start(b)) => rest,
+        _ => v,
+    };
     if let Some(open) = v.iter().position(|&b| b == b'(') {
-        // A call: `getpass.getpass()`, `hashlib.sha256(raw).hexdigest()`, or one whose first
-        // argument is a string, where the quote ends the bare value: `os.getenv("KEY")`, and
-        // inside a JSON string (a code sample in an API description) `os.getenv(\"KEY\")`.
-        let depth_ok = {
-            let mut depth = 0i32;
-            v.iter().all(|&b| {
-                depth += i32::from(b == b'(') - i32::from(b == b')');
-                depth >= 0
-            }) && depth == 0
-        };
+        // A call: `getpass.getpass()`, `hashlib.sha256(raw).hexdigest()`, or one whose
+        // innermost argument is a string, where the quote ends the bare value: `os.getenv("KEY")`,
+        // `builders.Secret(builders.SecretName("foo"))`, and inside a JSON string (a code sample
+        // in an API description) `os.getenv(\"KEY\")`. Or a call given variables (or calls of
+        // them) and more arguments, where the `,` ends it: `strings.TrimSuffix(password, "\n")`,
+        // `append(mock.calls.Password, info)`, `strings.TrimSuffix(string(raw), "\n")`. A `.`
+        // in a name and no digit in the arguments keep out a password such as `Xy.7q(Lm3,`.
+        let args = &v[open + 1..];
+        let opened = v.ends_with(b"(")
+            && args
+                .split(|&b| b == b'(')
+                .rev()
+                .skip(1)
+                .all(|a| path(a).is_some());
+        let given_variables = after == Some(b',')
+            && (v[..open].contains(&b'.') || args.contains(&b'.'))
+            && !args.iter().any(u8::is_ascii_digit)
+            && args
+                .split(|&b| b == b'(' || b == b')')
+                .all(|a| a.is_empty() || path(a).is_some())
+            && balanced(args);
         let head = &v[..open];
-        let called = (open + 1 == v.len()
-            && matches!(after, Some(b'"' | b'\'' | b'\\' | b'\n' | b'\r')))
-            || (depth_ok && v.ends_with(b")"));
+        let called = (opened && matches!(after, Some(b'"' | b'\'' | b'\\' | b'\n' | b'\r')))
+            || given_variables
+            || (balanced(v) && v.ends_with(b")"));
         return called && path(head).is_some();
     }
     // The last argument of a call, `f(aws_secret_key=aws_secret_key)`, takes the `)`; a typed
@@ -290,6 +347,16 @@ pub fn names_a_secret(hay: &[u8], lo: usize, span: Range<usize>) -> bool {
     let Some(mut segments) = path(v) else {
         return false;
     };
+    // A composite literal of a type in a package: Go's `configuration.Parameters{`,
+    // `&oauth2.Token{`.
+    let type_name = segments.clone().last().unwrap_or_default();
+    if after == Some(b'{')
+        && segments.clone().count() >= 2
+        && type_name.first().is_some_and(u8::is_ascii_uppercase)
+        && type_name.iter().any(u8::is_ascii_lowercase)
+    {
+        return true;
+    }
     // An identifier indexed: `os.environ["SECRET"]`, `tokens[name]`, `$_POST['password']`.
     // A lone identifier also has no digit: a random token cut short by a `[` nearly always has.
     if after == Some(b'[') {
@@ -315,6 +382,13 @@ pub fn names_a_secret(hay: &[u8], lo: usize, span: Range<usize>) -> bool {
         if name == key || (name.ends_with(&key) && (v.contains(&b'_') || v.contains(&b'.'))) {
             return true;
         }
+        // A member named as the key ends: `receivedAccessToken = res.AccessToken`.
+        if v.contains(&b'.') && name.len() >= 5 && key.ends_with(&name) {
+            return true;
+        }
+    }
+    if is_camel_case_variable(v) {
+        return true;
     }
     // A member path: `process.env.OPENAI_API_KEY`, `settings.API_KEY`, `config.db.password`.
     let root = segments.clone().next().unwrap_or_default();

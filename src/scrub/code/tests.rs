@@ -99,7 +99,42 @@ fn code_shapes_are_told_from_secrets() {
             "    verify_signature(payload=payload, headers=headers, secret=«secret)»\n",
             true,
         ),
+        // Go and Java: a dereferenced call with a call inside, a method given a variable and
+        // more arguments, variables in camel case, a member named as the key ends.
+        (
+            "\tSecret: «*builders.Secret(builders.SecretName(»\"foo\")),",
+            true,
+        ),
+        ("\t\t\tSecret: «*builders.Secret(»\n", true),
+        ("\tpassword = «strings.TrimSuffix(password», \"\\n\")", true),
+        (
+            "\t\tpassword = «strings.TrimSuffix(string(passwordFromStdin)», \"\\n\")",
+            true,
+        ),
+        (
+            "\tmock.calls.Password = «append(mock.calls.Password», callInfo)",
+            true,
+        ),
+        ("\t\t\t\"htpasswd\": «configuration.Parameters»{", true),
+        ("\tToken: «&oauth2.Token»{AccessToken: tok},", true),
+        ("    password = «aPassword»;", true),
+        ("\t\t\t\tPassword: «validToken»,", true),
+        ("\tsecret: «newApiKey»,", true),
+        ("\t\treceivedAccessToken = «res.AccessToken»\n", true),
+        // A shell variable closed by a code span's backtick.
+        (
+            "set EBS_ACCESSKEY=$AWS_ACCESSKEY EBS_SECRETKEY=«$AWS_SECRETKEY`»\n",
+            true,
+        ),
         // Secrets, however close.
+        ("password: «Xy7q(Lm3», x", false),
+        ("password: «xy.Zq(Lm3», x", false),
+        ("password: «myPassw0rd»\n", false),
+        ("password: «xy(Ab.c9», x", false),
+        ("password: «ab.c(d)e», x", false),
+        ("secret: «abc.DEF»{", false),
+        ("token: «MyToken»\n", false),
+        ("secret: «hunter.Token»\n", false),
         ("password: \"«my dog has fleas»\"", false),
         ("password: \"«correct horse battery staple»\"", false),
         ("password=«/aB3x/Qz9/k»\n", false),
@@ -149,6 +184,12 @@ api_key = os.getenv("API_KEY")
 let token = localStorage.getItem('token');
 $password = $_POST['password'];
 password = hashlib.sha256(raw).hexdigest()
+	password = strings.TrimSuffix(string(passwordFromStdin), "\n")
+		Secret: *builders.Secret(builders.SecretName("foo")),
+			"htpasswd": configuration.Parameters{
+				Password: validToken,
+		receivedAccessToken = res.AccessToken
+$ docker plugin set vendor/plugin EBS_SECRETKEY=$AWS_SECRETKEY`
 "#;
     let literals = "password=hunter2Xy9\napi_key = \"process.env.OPENAI_API_KEY\"\n";
     let body = format!("{code}{literals}");
