@@ -177,6 +177,10 @@ impl Prefilter {
         let from_abs = base + from as u64;
         let end_abs = base + hay.len() as u64;
         let cut = max_anchor.saturating_sub(1) as u64;
+        if end_abs > cache.searched_end {
+            cache.bytes_came(cut);
+            cache.searched_end = end_abs;
+        }
         let mut best: Option<u64> = None;
         // An index loop: `zip` was a call of its own per candidate in builds without LTO.
         for (k, g) in groups.iter().enumerate() {
@@ -227,6 +231,8 @@ fn teddy(group: &[Vec<u8>]) -> Option<packed::Searcher> {
 #[derive(Debug, Default, Clone)]
 pub struct Candidates {
     hits: Vec<Hit>,
+    /// The end of the bytes the last search saw.
+    searched_end: u64,
     near: u64,
     /// Where the previous match ended.
     last_end: u64,
@@ -244,6 +250,24 @@ impl Candidates {
             0
         };
         self.last_end = end;
+    }
+
+    /// Bytes came since the last search: an anchor that search's end cut off, complete now,
+    /// may start before a group's cached candidate (a longer anchor around a complete one:
+    /// `htpasswd ` around `passwd`). Such an anchor starts within `cut` bytes of that end, so a
+    /// candidate there is searched for again from there. Once per chunk, out of the search
+    /// loop: a check per group there cost HTML 1.2% more instructions.
+    #[cold]
+    fn bytes_came(&mut self, cut: u64) {
+        let stale_from = self.searched_end.saturating_sub(cut);
+        for hit in &mut self.hits {
+            if matches!(*hit, Hit::At(a) if a >= stale_from) {
+                *hit = Hit::None {
+                    resume: stale_from,
+                    end: 0,
+                };
+            }
+        }
     }
 }
 
