@@ -13,14 +13,18 @@ use credgate::scrub::{encoded_forms, LiveSet, RawScrub, ScrubPolicy};
 
 const LIVE: &str = "sk_live_51HabcDEF/xyz+Qq";
 
-/// Every pack (the default ones and `extended`), the same with base64 decoding, and the live
-/// set.
+/// Every pack (the default ones and the opt-in `extended` and `command_lines`), the same with
+/// base64 decoding, and the live set.
 fn setup() -> &'static (ScrubPolicy, ScrubPolicy, Arc<LiveSet>) {
     static S: OnceLock<(ScrubPolicy, ScrubPolicy, Arc<LiveSet>)> = OnceLock::new();
     S.get_or_init(|| {
         let all = || {
             ScrubPolicy::compile(RawScrub {
-                packs: Some(vec!["default".into(), "extended".into()]),
+                packs: Some(vec![
+                    "default".into(),
+                    "extended".into(),
+                    "command_lines".into(),
+                ]),
                 ..Default::default()
             })
             .expect("every pack compiles")

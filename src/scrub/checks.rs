@@ -24,6 +24,9 @@ pub enum Check {
     BasicPair,
     /// A `token` assignment that is not a pagination cursor and looks random.
     TokenAssignment,
+    /// A command's argument (`mysql -p…`): not a placeholder, and not where the secret is read
+    /// from (see [`is_reference`]).
+    Argument,
 }
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -66,6 +69,24 @@ fn crc_ok(token: &[u8]) -> bool {
         n = n * 62 + u64::from(d);
     }
     n == u64::from(crc32fast::hash(&token[4..34]))
+}
+
+/// A shell's or Windows' variable, expansion or substitution (`$MYSQL_PWD`, `${PW}`,
+/// `$(cat /run/secrets/db)`, `` `cat f` ``, `%DB_PASSWORD%`): on a command line the shell puts
+/// the secret there when the command runs, so the text holds its name, not the secret. A `$`
+/// before a name is a variable even in a password-like word (`-p$ecret` expands `$ecret`).
+fn is_reference(v: &[u8]) -> bool {
+    let name = |s: &[u8]| {
+        s.first()
+            .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_')
+            && s.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_')
+    };
+    match v {
+        [b'$', b'{' | b'(', ..] | [b'`', ..] => true,
+        [b'$', rest @ ..] => name(rest),
+        [b'%', rest @ .., b'%'] => name(rest),
+        _ => false,
+    }
 }
 
 /// `v` with the JSON escapes a token may hold for its `/` and `+` (`\/`, `\u002b`) decoded.
@@ -155,6 +176,7 @@ pub fn passes(check: Check, secret: &[u8], before: &[u8], literal: bool) -> bool
                 Err(_) => false,
             }
         }
+        Check::Argument => !is_reference(secret) && !is_placeholder(secret),
         Check::TokenAssignment => {
             let key: Vec<u8> = before
                 .iter()
@@ -197,6 +219,27 @@ mod tests {
     pub fn with_crc(prefix: &str, random: &str) -> String {
         let crc = base62_crc32(random.as_bytes());
         format!("{prefix}{random}{}", std::str::from_utf8(&crc).unwrap())
+    }
+
+    #[test]
+    fn a_commands_argument_is_no_variable_substitution_or_placeholder() {
+        for v in [
+            "$MYSQL_PWD",
+            "${DB_PASSWORD}",
+            "$(cat /run/secrets/db)",
+            "`cat pw`",
+            "%PW%",
+            "$pw",
+        ] {
+            assert!(!passes(Check::Argument, v.as_bytes(), b"", false), "{v}");
+        }
+        for v in ["<password>", "password", "changeit", "****"] {
+            assert!(!passes(Check::Argument, v.as_bytes(), b"", false), "{v}");
+        }
+        // Lower-case letters only are a password here: no prose follows `-p`.
+        for v in ["Xq7Lm3Zr9Kd4", "root", "50%off", "Sup3r S3cret"] {
+            assert!(passes(Check::Argument, v.as_bytes(), b"", false), "{v}");
+        }
     }
 
     #[test]

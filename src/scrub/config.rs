@@ -18,10 +18,10 @@ use super::stream::{Replacement, Scanner, StreamScrubber};
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScrub {
-    /// Token-format packs: `[default]` (every pack but `extended`, the default), a list of pack
-    /// names (keys, cloud, payments, vcs, chat, ai, saas, registries, vault, generic,
-    /// keywords, extended), `[default, extended]` for every format, or `[]` for live credentials
-    /// only.
+    /// Token-format packs: `[default]` (every pack but `extended` and `command_lines`, the
+    /// default), a list of pack names (keys, cloud, payments, vcs, chat, ai, saas, registries,
+    /// vault, generic, keywords, extended, command_lines), `[default, extended, command_lines]`
+    /// for every format, or `[]` for live credentials only.
     #[serde(default)]
     pub packs: Option<Vec<String>>,
     /// Kinds to turn off in the selected packs, e.g. `[jwt]`.

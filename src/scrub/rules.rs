@@ -96,24 +96,29 @@ const fn keyed(
     }
 }
 
+mod command_line;
 mod extended;
 mod services;
 mod wrapped;
 
 /// Every built-in rule: the core formats, then other services' (`services.rs`), credentials
-/// known by their wrapping (`wrapped.rs`) and the opt-in `extended` pack (`extended.rs`). At one position the first matching rule wins, and no
-/// later part shares an anchor position with an earlier one's rule that could match there.
+/// known by their wrapping (`wrapped.rs`), and the opt-in packs: passwords given to command-line
+/// tools (`command_line.rs`) and `extended` (`extended.rs`). At one position the first
+/// matching rule wins, and no later part shares an anchor position with an earlier one's rule
+/// that could match there.
 pub const DEFAULT_RULES: &[RuleDef] = &concat_rules::<RULE_COUNT>(RULE_PARTS);
 
 const RULE_PARTS: &[&[RuleDef]] = &[
     CORE_RULES,
     services::SERVICE_RULES,
     wrapped::WRAPPED_RULES,
+    command_line::COMMAND_LINE_RULES,
     extended::EXTENDED_RULES,
 ];
 
-/// Packs that `default` leaves out: a route names them to get them (`extended.rs`).
-pub const OPT_IN_PACKS: &[&str] = &["extended"];
+/// Packs that `default` leaves out, for what their anchors cost every clean body: a route names
+/// them to get them (`extended.rs`, `command_line.rs`).
+pub const OPT_IN_PACKS: &[&str] = &["extended", "command_lines"];
 
 impl RuleDef {
     /// Whether `default` (and a route without `packs`) selects this rule.

@@ -11,6 +11,7 @@ mod process;
 mod proxy_flow;
 mod reload;
 mod response_head;
+mod scrub_command_lines;
 mod scrub_engine;
 mod scrub_formats;
 mod scrub_latency;
