@@ -25,7 +25,8 @@ pub enum Check {
     /// A `token` assignment that is not a pagination cursor and looks random.
     TokenAssignment,
     /// A command's argument (`mysql -p…`): not a placeholder, and not where the secret is read
-    /// from (see [`is_reference`]).
+    /// from (see [`is_reference`]) unless single-quoted, where a shell expands nothing.
+    /// `before` ends where the argument starts.
     Argument,
 }
 
@@ -74,7 +75,8 @@ fn crc_ok(token: &[u8]) -> bool {
 /// A shell's or Windows' variable, expansion or substitution (`$MYSQL_PWD`, `${PW}`,
 /// `$(cat /run/secrets/db)`, `` `cat f` ``, `%DB_PASSWORD%`): on a command line the shell puts
 /// the secret there when the command runs, so the text holds its name, not the secret. A `$`
-/// before a name is a variable even in a password-like word (`-p$ecret` expands `$ecret`).
+/// before a name is a variable even in a password-like word (`-p$ecret` and `-p"$ecret"` expand
+/// `$ecret`; `-p'$ecret'` does not, see [`Check::Argument`]).
 fn is_reference(v: &[u8]) -> bool {
     let name = |s: &[u8]| {
         s.first()
@@ -176,7 +178,9 @@ pub fn passes(check: Check, secret: &[u8], before: &[u8], literal: bool) -> bool
                 Err(_) => false,
             }
         }
-        Check::Argument => !is_reference(secret) && !is_placeholder(secret),
+        Check::Argument => {
+            (before.last() == Some(&b'\'') || !is_reference(secret)) && !is_placeholder(secret)
+        }
         Check::TokenAssignment => {
             let key: Vec<u8> = before
                 .iter()
@@ -240,6 +244,14 @@ mod tests {
         for v in ["Xq7Lm3Zr9Kd4", "root", "50%off", "Sup3r S3cret"] {
             assert!(passes(Check::Argument, v.as_bytes(), b"", false), "{v}");
         }
+        // In single quotes a shell expands nothing: `$uperS3cret` is the password.
+        assert!(passes(Check::Argument, b"$uperS3cret", b"mysql -p'", true));
+        assert!(!passes(
+            Check::Argument,
+            b"$uperS3cret",
+            b"mysql -p\"",
+            true
+        ));
     }
 
     #[test]

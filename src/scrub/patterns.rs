@@ -598,7 +598,14 @@ impl PatternSet {
         held: &mut Held,
     ) -> Verdict {
         let from = start.saturating_sub(LOOK_BEHIND - 1);
-        if !checks::passes(rule.check, &hay[span.clone()], &hay[from..start], literal)
+        // A command's argument is judged with the quote before it: in single quotes a shell
+        // expands nothing (`-p'$ecret'` is the password itself).
+        let before = if rule.check == Check::Argument {
+            &hay[from..span.start]
+        } else {
+            &hay[from..start]
+        };
+        if !checks::passes(rule.check, &hay[span.clone()], before, literal)
             || (rule.keyword && code::names_a_secret(hay, from, span.clone()))
         {
             held.turned_down(start, span.end);

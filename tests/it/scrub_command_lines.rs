@@ -23,6 +23,8 @@ fn positives() -> Vec<(String, &'static str)> {
     vec![
         ("+ mysql -h db.internal -u root -pXq7Lm3Zr9Kd4 appdb".into(), "Xq7Lm3Zr9Kd4"),
         ("mysqldump -uroot -p'Sup3r S3cret' --all-databases > dump.sql".into(), "Sup3r S3cret"),
+        // Single-quoted because of its `$`: a shell expands nothing there.
+        ("sshpass -p '$uperS3cret' ssh deploy@10.0.0.5".into(), "$uperS3cret"),
         (r#"{"script":"set -e\nmysql -h db -uapp -p\"Xq7Lm3Zr9Kd4\" app\nredis-cli -a $REDIS_PW ping"}"#.into(), "Xq7Lm3Zr9Kd4"),
         (r#"{"script":"set -e\nredis-cli -a Q7vL4nR8sT1wY6zB ping"}"#.into(), "Q7vL4nR8sT1wY6zB"),
         ("sshpass -p 'Xq7Lm3Zr9Kd4' ssh deploy@10.0.0.5 uptime".into(), "Xq7Lm3Zr9Kd4"),
