@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use super::assignment::{assignment_value, not_an_assignment};
+use super::assignment::{assigned, not_an_assignment, Assigned};
 use super::checks::{self, Check};
 use super::code;
 use super::held::Held;
@@ -44,6 +44,12 @@ pub struct Rule {
     context: bool,
     /// A `key: value` rule: no verdict is possible unless the key is followed by `=`, `:` or `>`.
     assignment: bool,
+    /// A setting named in one field and valued in another (`rules/named_value.rs`), tried only
+    /// through its keyword rule's `named`.
+    named: bool,
+    /// A keyword rule's named-value rule, tried where the key is followed by no assignment but
+    /// maybe by the next field, line or element (`Assigned::Named`).
+    named_rule: Option<u16>,
     /// A keyword rule (`password`, `secret`, `api_key`, `token`): a value that is code naming
     /// the secret is left alone (see `code`). Not a cookie's: a session id is a secret
     /// whatever it looks like.
@@ -188,8 +194,16 @@ impl PatternSet {
                     }
                     (verifier, max + 1, Some(long))
                 }
+                Verify::NamedValue { bounded, long } => {
+                    let (verifier, max) = compile(bounded)?;
+                    let long = RegexVerifier::unbounded(long)
+                        .map_err(|e| format!("rule {}: {e}", def.kind))?;
+                    (verifier, max + 1, Some(long))
+                }
                 Verify::PemPrivateKey => (Verifier::Pem, HARD_CAP, None),
             };
+            let named = matches!(def.verify, Verify::NamedValue { .. });
+
             anchors.extend(def.anchors.iter().map(|a| (a.as_bytes().to_vec(), idx)));
             standalone.push(def.standalone);
             compiled.push(Rule {
@@ -202,10 +216,22 @@ impl PatternSet {
                 window,
                 context: def.pack == "keywords"
                     || matches!(def.kind, "bearer_token" | "cookie" | "authorization"),
-                assignment: def.pack == "keywords" || def.kind == "cookie",
+                assignment: (def.pack == "keywords" && !named) || def.kind == "cookie",
+                named,
+                named_rule: None,
                 keyword: def.pack == "keywords",
                 long,
             });
+        }
+        // Each keyword rule tries its kind's named-value rule (`rules/named_value.rs`), when
+        // selected.
+        for k in 0..compiled.len() {
+            if compiled[k].keyword && !compiled[k].named {
+                compiled[k].named_rule = compiled
+                    .iter()
+                    .position(|r| r.named && r.kind == compiled[k].kind)
+                    .map(|n| n as u16);
+            }
         }
         for x in extra {
             let idx = compiled.len() as u16;
@@ -228,6 +254,8 @@ impl PatternSet {
                 window: max + 1,
                 context: false,
                 assignment: false,
+                named: false,
+                named_rule: None,
                 keyword: false,
                 long: None,
             });
@@ -391,19 +419,28 @@ impl PatternSet {
             // tried first, and when it matches the keyword's own (costlier) regex never runs.
             let mut tried = None;
             if defer && rule.assignment {
-                match assignment_value(hay, start, eof) {
+                match assigned(hay, start, eof) {
                     Err(()) => return Verdict::NeedMore,
-                    Ok(Some(v)) if v < hay.len() => {
+                    Ok(Assigned::Value(v)) if v < hay.len() => {
                         match self.verify_values(hay, v, eof, caches, held) {
                             Verdict::NoMatch | Verdict::Overflow => {}
                             verdict => return verdict,
                         }
                         tried = Some(v);
                     }
+                    Ok(Assigned::Value(_)) => {}
+                    // Maybe a setting named here and valued in the next field: its own rule
+                    // decides, from the same key.
+                    Ok(Assigned::Named) => match rule.named_rule {
+                        Some(n) => match self.verify_named(n, hay, start, eof, caches, held) {
+                            Verdict::NoMatch => continue,
+                            v => return v,
+                        },
+                        None => continue,
+                    },
                     // Not an assignment at all: the keyword regex cannot match either (or, for
                     // `key>` where no tag opens, is not let to).
-                    Ok(None) => continue,
-                    Ok(Some(_)) => {}
+                    Ok(Assigned::No) => continue,
                 }
             }
             match self.verify_rule(
@@ -441,6 +478,39 @@ impl PatternSet {
             }
         }
         Verdict::NoMatch
+    }
+
+    /// A keyword rule's named-value rule `n` (`rules/named_value.rs`) at the key starting at
+    /// `start`: as a deferred context rule's match, a format at the value first, then the
+    /// keyword's checks. Out of line, as the rare path it is: the candidate loop inlines
+    /// [`PatternSet::verify_rules`], and a secret-dense body's instructions grew 1% with this
+    /// inside it.
+    #[inline(never)]
+    fn verify_named(
+        &self,
+        n: u16,
+        hay: &[u8],
+        start: usize,
+        eof: bool,
+        caches: &mut Caches,
+        held: &mut Held,
+    ) -> Verdict {
+        let rule = &self.rules[n as usize];
+        let Verifier::Regex(rv) = &rule.verifier else {
+            return Verdict::NoMatch;
+        };
+        match self.verify_regex(rule, n, rv, hay, start, eof, caches, held, false) {
+            Verdict::Match {
+                start: s, end: e, ..
+            } => {
+                match self.verify_values(hay, s, eof, caches, held) {
+                    Verdict::NoMatch | Verdict::Overflow => {}
+                    v => return v,
+                }
+                self.accept_keyword(rule, n, hay, start, s..e, eof, held)
+            }
+            v => v,
+        }
     }
 
     /// [`PatternSet::verify_rules`] at a context rule's value, out of line.

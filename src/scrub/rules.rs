@@ -31,8 +31,28 @@ pub enum Verify {
         /// `RegexVerifier::capture_forms_with`).
         openers: Option<&'static str>,
     },
+    /// A setting named in one field and valued in another (`named_value.rs`): values of any
+    /// length, as a keyword rule's, but found by the general capture search (its forms span
+    /// fields and lines, which no one-pass opener tells apart).
+    NamedValue {
+        /// The regex for values up to [`KEYWORD_VALUE_MAX`].
+        bounded: &'static str,
+        /// The same with no bound on the value, tried only where `bounded` finds nothing.
+        long: &'static str,
+    },
     /// A PEM/OpenSSH/PGP private key block: from `-----BEGIN` to its `-----END` line.
     PemPrivateKey,
+}
+
+impl Verify {
+    /// The regex for values up to [`KEYWORD_VALUE_MAX`] (the only one, for a plain regex rule).
+    pub fn bounded(&self) -> Option<&'static str> {
+        match *self {
+            Verify::Regex(re) | Verify::Keyword { bounded: re, .. } => Some(re),
+            Verify::NamedValue { bounded, .. } => Some(bounded),
+            Verify::PemPrivateKey => None,
+        }
+    }
 }
 
 /// One rule of a pack.
@@ -98,12 +118,14 @@ const fn keyed(
 
 mod command_line;
 mod extended;
+mod named_value;
 mod services;
 mod wrapped;
 
 /// Every built-in rule: the core formats, then other services' (`services.rs`), credentials
 /// known by their wrapping (`wrapped.rs`), and the opt-in packs: passwords given to command-line
-/// tools (`command_line.rs`) and `extended` (`extended.rs`). At one position the first
+/// tools (`command_line.rs`) and `extended` (`extended.rs`); last, the keyword rules' named
+/// values (`named_value.rs`), which have no anchors of their own. At one position the first
 /// matching rule wins, and no later part shares an anchor position with an earlier one's rule
 /// that could match there.
 pub const DEFAULT_RULES: &[RuleDef] = &concat_rules::<RULE_COUNT>(RULE_PARTS);
@@ -114,6 +136,7 @@ const RULE_PARTS: &[&[RuleDef]] = &[
     wrapped::WRAPPED_RULES,
     command_line::COMMAND_LINE_RULES,
     extended::EXTENDED_RULES,
+    named_value::NAMED_VALUE_RULES,
 ];
 
 /// Packs that `default` leaves out, for what their anchors cost every clean body: a route names
@@ -546,7 +569,8 @@ const CORE_RULES: &[RuleDef] = &[
         Check::None,
     ),
     // `password` / `secret` / `api_key` / `token` assignments in JSON, YAML, env files, query
-    // strings, XML.
+    // strings, XML. `secret` also as AWS Secrets Manager's `SecretString` and `SecretBinary`,
+    // whose values are the secret itself.
     keyword!(
         "password",
         &[
@@ -564,7 +588,7 @@ const CORE_RULES: &[RuleDef] = &[
     keyword!(
         "secret",
         &["ecret", "ECRET"],
-        "secret(?:_?(?:(?:access_?)?key|text))?",
+        "secret(?:_?(?:(?:access_?)?key|text|string|binary))?",
         "6",
         Check::NotPlaceholder
     ),

@@ -15,6 +15,7 @@ mod scrub_command_lines;
 mod scrub_engine;
 mod scrub_formats;
 mod scrub_latency;
+mod scrub_named_values;
 mod scrubbing;
 mod shipped;
 mod upgrade;

@@ -5,7 +5,7 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 use regex_syntax::ParserBuilder;
 
 use super::*;
-use crate::scrub::rules::{Verify, DEFAULT_RULES};
+use crate::scrub::rules::DEFAULT_RULES;
 
 /// The longest run of key bytes a regex's start can match, and whether the run stops inside
 /// `h` (at a byte that is no key byte): an upper bound, from the leading parts of a
@@ -63,10 +63,8 @@ fn every_key_fits_key_max() {
         .iter()
         .filter(|r| r.pack == "keywords" || r.kind == "cookie")
     {
-        let re = match r.verify {
-            Verify::Keyword { bounded, .. } => bounded,
-            Verify::Regex(re) => re,
-            Verify::PemPrivateKey => panic!("{}: not an assignment rule", r.kind),
+        let Some(re) = r.verify.bounded() else {
+            panic!("{}: not an assignment rule", r.kind)
         };
         let hir = ParserBuilder::new()
             .unicode(false)
@@ -78,7 +76,10 @@ fn every_key_fits_key_max() {
         assert!(longest <= KEY_MAX, "{}: a key of {longest} bytes", r.kind);
         rules += 1;
     }
-    assert_eq!(rules, 8, "the keyword pack's seven rules and cookie");
+    assert_eq!(
+        rules, 12,
+        "the keyword pack's seven rules, its four named-value rules and cookie"
+    );
 }
 
 /// A run of key bytes longer than any key is no assignment, decided without its end (which may
@@ -212,4 +213,132 @@ fn a_long_option_is_an_assignment() {
             "{hay}"
         );
     }
+}
+
+/// A key is taken for a named value's (`Assigned::Named`) wherever its rule's regex matches,
+/// and never turned down before the bytes that rule it out have come: at every length of the
+/// bytes, a match of the whole is waited for or taken. Prose and plain assignments are not.
+#[test]
+fn a_named_value_is_taken_wherever_its_regex_matches() {
+    use crate::scrub::rules::Verify;
+    use regex_automata::{meta, Anchored, Input};
+    let regex = |kind: &str| {
+        let re = DEFAULT_RULES
+            .iter()
+            .find_map(|r| match r.verify {
+                Verify::NamedValue { bounded, .. } if r.kind == kind => Some(bounded),
+                _ => None,
+            })
+            .unwrap();
+        meta::Builder::new()
+            .syntax(
+                regex_automata::util::syntax::Config::new()
+                    .unicode(false)
+                    .utf8(false),
+            )
+            .build(re)
+            .unwrap()
+    };
+    // (bytes, the rule's kind, its key in them, whether the regex matches there)
+    for (hay, kind, key, matches) in [
+        (
+            r#"{"name":"DB_PASSWORD","value":"Xy7kQ"}"#,
+            "password",
+            "PASSWORD",
+            true,
+        ),
+        (
+            r#"{"key" : "API_TOKEN" ,"value":"Xy7kQ9wLm3Zr"}"#,
+            "token",
+            "TOKEN",
+            true,
+        ),
+        (
+            "- name: DB_PASSWORD\r\n  value: Xy7kQ\n",
+            "password",
+            "PASSWORD",
+            true,
+        ),
+        (
+            "- name: 'DB_PASSWORD'  \n  value: Xy7kQ\n",
+            "password",
+            "PASSWORD",
+            true,
+        ),
+        (
+            "args:\n- --client-secret\n- Xy7kQ9\n",
+            "secret",
+            "secret",
+            true,
+        ),
+        (
+            "args:\n- --client-secret \n  - Xy7kQ9\n",
+            "secret",
+            "secret",
+            true,
+        ),
+        (
+            "<setting name=\"ApiKey\" x=\"y\">\n<value>Xy7kQ9wL</value>",
+            "api_key",
+            "Api",
+            true,
+        ),
+        (
+            "<setting name=\"ApiKey\">\n<value>Xy7kQ9wL</value>",
+            "api_key",
+            "Api",
+            true,
+        ),
+        (r#"{"password":"Xy7kQ"}"#, "password", "password", false),
+        ("reset the password now", "password", "password", false),
+        (
+            "- name: DB_PASSWORD\n  valueFrom:\n",
+            "password",
+            "PASSWORD",
+            false,
+        ),
+        (r#"["password","email"]"#, "password", "password", false),
+    ] {
+        let re = regex(kind);
+        let start = hay.find(key).unwrap();
+        let found = re
+            .search(&Input::new(hay).range(start..).anchored(Anchored::Yes))
+            .is_some();
+        assert_eq!(found, matches, "{hay}");
+        if found {
+            assert_eq!(
+                assigned(hay.as_bytes(), start, true),
+                Ok(Assigned::Named),
+                "{hay}"
+            );
+            for end in start..hay.len() {
+                let cut = assigned(&hay.as_bytes()[..end], start, false);
+                assert!(
+                    matches!(cut, Err(()) | Ok(Assigned::Named)),
+                    "{hay}: {cut:?} at {end}"
+                );
+            }
+        }
+    }
+    // Turned down: prose, a next line of anything but `value:`, a YAML item after no option
+    // (which the regex alone would take, as a keyword's regex takes `password "x"`: the option
+    // is looked for before the key, out of the regex's reach), a word after a quoted name with
+    // no blank between; and a plain assignment is one.
+    for hay in [
+        "password reset",
+        "password\nvalues: x",
+        "password\n- x",
+        r#""password"is"#,
+    ] {
+        let start = hay.find("password").unwrap();
+        assert_eq!(
+            assigned(hay.as_bytes(), start, true),
+            Ok(Assigned::No),
+            "{hay}"
+        );
+    }
+    assert_eq!(
+        assigned(br#""password": "x""#, 1, true),
+        Ok(Assigned::Value(13))
+    );
 }

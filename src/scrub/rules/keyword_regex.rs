@@ -47,6 +47,25 @@ macro_rules! escape_end {
     };
 }
 
+/// What ends a bare value: a byte it may not hold, or a backslash that begins no member escape.
+macro_rules! bare_end {
+    () => {
+        concat!(r#"(?:[\s"'<>&,;{}\[\]]|"#, escape_end!(), "|$)")
+    };
+}
+
+/// `bare_end!` in an unbounded regex, which also ends where the bytes do, inside what may be a
+/// member escape.
+macro_rules! bare_end_or_cut {
+    () => {
+        concat!(
+            r#"(?:[\s"'<>&,;{}\[\]]|"#,
+            escape_end!(),
+            r"|(?:\\(?:u(?:0(?:0(?:2)?)?)?)?)?$)"
+        )
+    };
+}
+
 /// A value between double quotes (with backslash escapes) or single quotes, as alternatives,
 /// its bytes repeated `$reps` times and closed by `$dq` or `$sq`.
 macro_rules! quoted_values {
@@ -257,7 +276,7 @@ macro_rules! keyword {
                     concat!(one_less!($min), ",4095"),
                     r#"""#,
                     "'",
-                    concat!(r#"(?:[\s"'<>&,;{}\[\]]|"#, escape_end!(), "|$)"),
+                    bare_end!(),
                     r#"\\""#,
                     "</",
                     r"\\u003[cC]/",
@@ -270,11 +289,7 @@ macro_rules! keyword {
                     "0,",
                     r#"(?:"|\\?$)"#,
                     "(?:'|$)",
-                    concat!(
-                        r#"(?:[\s"'<>&,;{}\[\]]|"#,
-                        escape_end!(),
-                        r"|(?:\\(?:u(?:0(?:0(?:2)?)?)?)?)?$)"
-                    ),
+                    bare_end_or_cut!(),
                     r#"(?:\\"|\\{0,3}$)"#,
                     "(?:</|<?$)",
                     r"(?:\\u003[cC]/|(?:\\(?:u(?:0(?:0(?:3[cC]?)?)?)?)?)?$)",

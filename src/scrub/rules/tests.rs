@@ -1,7 +1,7 @@
 use regex_syntax::hir::{Hir, HirKind};
 use regex_syntax::ParserBuilder;
 
-use super::{Verify, DEFAULT_RULES};
+use super::DEFAULT_RULES;
 
 /// The fewest bytes a match of `h` has before its secret (the first capture group, or the
 /// whole match where there is none): `None` when `h` holds no group.
@@ -43,7 +43,7 @@ fn no_secret_starts_before_its_anchor() {
     let mut checked = 0;
     for r in DEFAULT_RULES.iter().filter(|r| r.back > 0) {
         checked += 1;
-        let (Verify::Regex(re) | Verify::Keyword { bounded: re, .. }) = r.verify else {
+        let Some(re) = r.verify.bounded() else {
             panic!("{}: only regex rules start before their anchor", r.kind);
         };
         let hir = parser().parse(re).expect("the rule's regex parses");

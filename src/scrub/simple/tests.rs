@@ -22,9 +22,7 @@ fn simple_rules() -> &'static [Case] {
         DEFAULT_RULES
             .iter()
             .filter_map(|r| {
-                let (Verify::Regex(re) | Verify::Keyword { bounded: re, .. }) = r.verify else {
-                    return None;
-                };
+                let re = r.verify.bounded()?;
                 let hir = syntax::parse_with(re, &config()).unwrap();
                 let window = hir.properties().maximum_len().unwrap() + 1;
                 let simple = Simple::new(&hir)?;

@@ -1,0 +1,127 @@
+//! Settings whose name and value are two fields of one record: the form every environment
+//! variable and parameter API returns. A Kubernetes container's `env` (`{"name": "DB_PASSWORD",
+//! "value": "…"}`, or the same in YAML as `kubectl get -o yaml` writes it), an ECS task
+//! definition's `environment`, GitLab's and Vercel's CI variables (`{"key": "DEPLOY_TOKEN",
+//! "value": "…"}`), SSM parameters (`{"Name": "/prod/db/password", "Type": "SecureString",
+//! "Value": "…"}`), CloudFormation's `ParameterKey`/`ParameterValue`, .NET's settings files
+//! (`<setting name="Password"><value>…</value>`), and a container's arguments as a YAML list
+//! (`- --db-password` and `- …` on the next line). An agent that reads a deployment or a
+//! pipeline's variables gets them all, and the keyword rules see only `name` and `value` as
+//! keys.
+//!
+//! The setting's name must end with the keyword rules' key (`DB_PASSWORD`, `STRIPE_SECRET_KEY`,
+//! `DEPLOY_TOKEN`), and the value is judged by the same checks: a placeholder, a variable
+//! (`$(DB_PASSWORD)`) or a pagination cursor's name (`NEXT_PAGE_TOKEN`) is left. The rules are
+//! tried at the keyword rules' candidates, from where their walk over the key ends
+//! (`assignment::assigned`), so clean bodies and prose pay nothing; the regex runs only
+//! where the bytes after the key may begin one of these forms.
+//!
+//! Left out: a record whose value comes before its name (`{"value": "…", "name": "…"}`, which
+//! a streaming verdict would have to hold back for the whole record), more than two fields
+//! between the two, and these forms inside a JSON string or as HTML entities.
+
+use super::{Check, RuleDef, Verify};
+
+/// Blanks and line ends between a record's fields: pretty-printed JSON indents a Deployment's
+/// `env` entries by 40 spaces or more.
+macro_rules! gap {
+    () => {
+        r"[ \t\r\n]{0,128}"
+    };
+}
+
+/// A field between the name and the value (`"Type": "SecureString",`): a short string, number
+/// or word.
+macro_rules! field {
+    () => {
+        concat!(
+            r#"["'][A-Za-z_]{1,32}["'][ \t]{0,4}:[ \t]{0,4}(?:"[^"\\\r\n]{0,64}"|[0-9A-Za-z.]{1,16})[ \t]{0,4},"#,
+            gap!()
+        )
+    };
+}
+
+/// The forms after the name's key (`(?i:KEY)`), as one alternation: JSON's next field(s) up to
+/// `"value": `; YAML's next line, `value: ` or a list's `- ` (the second only after a long
+/// option, which `not_a_named_value` checks); .NET's `<setting name="…" …>` and its `<value>`
+/// element. `$reps` is the value's length, closed by `$dq`, `$sq`, `$delim` and `$xml` as the
+/// keyword rules' are.
+macro_rules! named_value {
+    ($key:literal, $reps:expr, $dq:literal, $sq:literal, $delim:expr, $xml:literal) => {
+        concat!(
+            "(?i:",
+            $key,
+            ")(?:",
+            r#"["'][ \t]{0,4},"#,
+            gap!(),
+            "(?:",
+            field!(),
+            r#"){0,2}["'](?:[vV]alue|ParameterValue)["'][ \t]{0,4}:[ \t]{0,4}(?:"#,
+            quoted_values!($reps, $dq, $sq),
+            r#")|["']?[ \t]{0,4}\r?\n[ \t]{0,128}(?:value:|-)[ \t]{1,4}(?:"#,
+            quoted_values!($reps, $dq, $sq),
+            "|((?:",
+            bare_unit!(),
+            "){",
+            $reps,
+            "})",
+            $delim,
+            r#")|["'](?:[ \t]{1,4}[A-Za-z]{1,32}[ \t]{0,4}=[ \t]{0,4}["'][^"'<>\r\n]{0,64}["']){0,3}[ \t]{0,4}>"#,
+            gap!(),
+            r"<value>([^<\r\n]{",
+            $reps,
+            "})",
+            $xml,
+            ")"
+        )
+    };
+}
+
+/// A named-value rule for a keyword rule's kind, key, least value length and check: values up
+/// to 4,096 bytes, and longer ones by the unbounded form, as a keyword rule's. No anchors of
+/// its own: it is tried where its keyword rule's key is followed by what may be the next
+/// field, line or element (`assignment::Assigned::Named`), so the candidate loop walks each
+/// keyword's key once.
+macro_rules! named_value_rule {
+    ($kind:literal, $key:literal, $min:tt, $check:expr) => {
+        RuleDef {
+            kind: $kind,
+            pack: "keywords",
+            anchors: &[],
+            back: 1,
+            verify: Verify::NamedValue {
+                bounded: named_value!($key, concat!($min, ",4096"), r#"""#, "'", bare_end!(), "</"),
+                long: named_value!(
+                    $key,
+                    "1,",
+                    r#"(?:"|\\?$)"#,
+                    "(?:'|$)",
+                    bare_end_or_cut!(),
+                    "(?:</|<?$)"
+                ),
+            },
+            keep: 0,
+            check: $check,
+            standalone: false,
+        }
+    };
+}
+
+/// One rule per keyword rule, with its kind, key and check (`rules.rs`): tried at the keyword
+/// rule's candidates where no assignment follows the key.
+pub const NAMED_VALUE_RULES: &[RuleDef] = &[
+    named_value_rule!(
+        "password",
+        "pass(?:w(?:or)?d|phrase)",
+        "3",
+        Check::Passphrase
+    ),
+    named_value_rule!(
+        "secret",
+        "secret(?:_?(?:(?:access_?)?key|text|string|binary))?",
+        "6",
+        Check::NotPlaceholder
+    ),
+    named_value_rule!("api_key", "api[_-]?key", "8", Check::NotPlaceholder),
+    named_value_rule!("token", "token", "12", Check::TokenAssignment),
+];
