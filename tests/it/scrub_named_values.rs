@@ -85,6 +85,18 @@ fn positives() -> Vec<(String, String, &'static str)> {
             &pw,
             "password",
         ),
+        // `kubectl`'s last-applied-configuration: the object again, as a JSON string.
+        one(
+            format!(r#"{{"metadata":{{"annotations":{{"kubectl.kubernetes.io/last-applied-configuration":"{{\"spec\":{{\"containers\":[{{\"env\":[{{\"name\":\"DB_PASSWORD\",\"value\":\"{pw}\"}}],\"name\":\"api\"}}]}}}}\n"}}}}}}"#),
+            &pw,
+            "password",
+        ),
+        // A log line's message holding an SSM answer (a field between, escaped).
+        one(
+            format!(r#"{{"msg":"got {{\"Name\": \"/prod/db/password\", \"Type\": \"SecureString\", \"Value\": \"{pw}\"}}"}}"#),
+            &pw,
+            "password",
+        ),
         // AWS Secrets Manager's value is the secret itself.
         one(
             format!(r#"{{"Name":"prod/api","SecretString":"{pw}Q3","VersionId":"a1"}}"#),
@@ -105,6 +117,7 @@ fn positives() -> Vec<(String, String, &'static str)> {
 /// word that is no option.
 const NEGATIVES: &[&str] = &[
     r#"{"name":"DB_PASSWORD","valueFrom":{"secretKeyRef":{"name":"db","key":"password"}}}"#,
+    r#"{"a":"{\"name\":\"DB_PASSWORD\",\"valueFrom\":{\"secretKeyRef\":{}}}"}"#,
     "- name: DB_PASSWORD\n  valueFrom:\n    secretKeyRef:\n      name: db\n      key: password\n",
     r#"{"name":"DB_PASSWORD","value":""}"#,
     r#"{"name":"API_TOKEN","value":"changeme"}"#,

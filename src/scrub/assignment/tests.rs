@@ -236,6 +236,7 @@ fn a_named_value_is_taken_wherever_its_regex_matches() {
                     .unicode(false)
                     .utf8(false),
             )
+            .configure(meta::Config::new().nfa_size_limit(None))
             .build(re)
             .unwrap()
     };
@@ -251,6 +252,12 @@ fn a_named_value_is_taken_wherever_its_regex_matches() {
             r#"{"key" : "API_TOKEN" ,"value":"Xy7kQ9wLm3Zr"}"#,
             "token",
             "TOKEN",
+            true,
+        ),
+        (
+            r#"{\"name\":\"DB_PASSWORD\",\"Type\":\"x\", \"value\":\"Xy7kQ\"}"#,
+            "password",
+            "PASSWORD",
             true,
         ),
         (

@@ -83,6 +83,21 @@ macro_rules! quoted_values {
     };
 }
 
+/// A value between escaped quotes, inside a JSON string (`\"value\"`), after its opening
+/// `\"`: a unit of the value is a byte, an escape other than of a quote or a backslash (`\n`,
+/// `\/`), or an escape of the inner string (`\\` and then a byte or an escape: `\\\"` is a
+/// quote inside the value); repeated `$reps` times and closed by `$esc_dq`.
+macro_rules! escaped_value {
+    ($reps:expr, $esc_dq:literal) => {
+        concat!(
+            r#"((?:[^"\\\r\n]|\\[^"\\\r\n]|\\\\(?:[^"\\\r\n]|\\[^\r\n])){"#,
+            $reps,
+            "})",
+            $esc_dq
+        )
+    };
+}
+
 /// A unit of a bare value: a byte, a member escape, or letters or digits with apostrophes
 /// between them (`O'Brien`, `it's-a-Secret`; `rock'n'roll`, up to three in a row), tried first
 /// so that a letter before an apostrophe is not taken alone.
@@ -175,13 +190,9 @@ macro_rules! assignment {
         concat!(
             plain_forms!($key, $reps, $dq, $sq, $delim, $xml),
             // JSON inside a JSON string (a log line's message, a payload passed as a string):
-            // `{\"key\": \"value\"}`. A unit of the value is a byte, an escape other than of a
-            // quote or a backslash (`\n`, `\/`), or an escape of the inner string (`\\` and
-            // then a byte or an escape: `\\\"` is a quote inside the value).
-            r#"|(?:\\?["'])?[ \t]{0,4}(?:=>?|:)[ \t]{0,4}\\"((?:[^"\\\r\n]|\\[^"\\\r\n]|\\\\(?:[^"\\\r\n]|\\[^\r\n])){"#,
-            $reps,
-            "})",
-            $esc_dq,
+            // `{\"key\": \"value\"}`.
+            r#"|(?:\\?["'])?[ \t]{0,4}(?:=>?|:)[ \t]{0,4}\\""#,
+            escaped_value!($reps, $esc_dq),
             // An XML element naming the setting in one attribute and holding its value in the
             // next, as .NET's appSettings (`<add key="SmtpPassword" value="…"/>`) and Spring's
             // and Ant's properties (`<property name="db.password" value="…"/>`) write it; also
@@ -190,10 +201,8 @@ macro_rules! assignment {
             r#"|["'][ \t]{1,4}value[ \t]{0,4}=[ \t]{0,4}(?:"#,
             quoted_values!($reps, $dq, $sq),
             ")",
-            r#"|\\"[ \t]{1,4}value[ \t]{0,4}=[ \t]{0,4}\\"((?:[^"\\\r\n]|\\[^"\\\r\n]|\\\\(?:[^"\\\r\n]|\\[^\r\n])){"#,
-            $reps,
-            "})",
-            $esc_dq,
+            r#"|\\"[ \t]{1,4}value[ \t]{0,4}=[ \t]{0,4}\\""#,
+            escaped_value!($reps, $esc_dq),
             // A long option and its value, as a command line writes them (`--client-secret
             // Xy7…`, `--password "…"`): only after `--`, which the candidate's precheck looks
             // for before the key (`assignment::long_option`). A bare value here does not start

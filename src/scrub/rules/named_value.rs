@@ -18,7 +18,7 @@
 //!
 //! Left out: a record whose value comes before its name (`{"value": "…", "name": "…"}`, which
 //! a streaming verdict would have to hold back for the whole record), more than two fields
-//! between the two, and these forms inside a JSON string or as HTML entities.
+//! between the two, YAML and XML inside a JSON string, and any of these as HTML entities.
 
 use super::{Check, RuleDef, Verify};
 
@@ -41,13 +41,32 @@ macro_rules! field {
     };
 }
 
+/// `gap!` inside a JSON string, whose line ends are escapes.
+macro_rules! escaped_gap {
+    () => {
+        r"(?:[ \t]|\\[nrt]){0,128}"
+    };
+}
+
+/// `field!` inside a JSON string (`\"Type\":\"SecureString\",`).
+macro_rules! escaped_field {
+    () => {
+        concat!(
+            r#"\\"[A-Za-z_]{1,32}\\"[ \t]{0,4}:[ \t]{0,4}(?:\\"[^"\\\r\n]{0,64}\\"|[0-9A-Za-z.]{1,16})[ \t]{0,4},"#,
+            escaped_gap!()
+        )
+    };
+}
+
 /// The forms after the name's key (`(?i:KEY)`), as one alternation: JSON's next field(s) up to
-/// `"value": `; YAML's next line, `value: ` or a list's `- ` (the second only after a long
-/// option, which `not_a_named_value` checks); .NET's `<setting name="…" …>` and its `<value>`
-/// element. `$reps` is the value's length, closed by `$dq`, `$sq`, `$delim` and `$xml` as the
+/// `"value": `, also inside a JSON string (`kubectl`'s last-applied-configuration annotation
+/// holds the whole object again as one: `{\"name\":\"DB_PASSWORD\",\"value\":\"…\"}`); YAML's
+/// next line, `value: ` or a list's `- ` (the second only after a long option, which
+/// `assignment::assigned` checks); .NET's `<setting name="…" …>` and its `<value>` element.
+/// `$reps` is the value's length, closed by `$dq`, `$sq`, `$delim`, `$esc_dq` and `$xml` as the
 /// keyword rules' are.
 macro_rules! named_value {
-    ($key:literal, $reps:expr, $dq:literal, $sq:literal, $delim:expr, $xml:literal) => {
+    ($key:literal, $reps:expr, $dq:literal, $sq:literal, $delim:expr, $esc_dq:literal, $xml:literal) => {
         concat!(
             "(?i:",
             $key,
@@ -58,7 +77,13 @@ macro_rules! named_value {
             field!(),
             r#"){0,2}["'](?:[vV]alue|ParameterValue)["'][ \t]{0,4}:[ \t]{0,4}(?:"#,
             quoted_values!($reps, $dq, $sq),
-            r#")|["']?[ \t]{0,4}\r?\n[ \t]{0,128}(?:value:|-)[ \t]{1,4}(?:"#,
+            r#")|\\"[ \t]{0,4},"#,
+            escaped_gap!(),
+            "(?:",
+            escaped_field!(),
+            r#"){0,2}\\"(?:[vV]alue|ParameterValue)\\"[ \t]{0,4}:[ \t]{0,4}\\""#,
+            escaped_value!($reps, $esc_dq),
+            r#"|["']?[ \t]{0,4}\r?\n[ \t]{0,128}(?:value:|-)[ \t]{1,4}(?:"#,
             quoted_values!($reps, $dq, $sq),
             "|((?:",
             bare_unit!(),
@@ -90,13 +115,22 @@ macro_rules! named_value_rule {
             anchors: &[],
             back: 1,
             verify: Verify::NamedValue {
-                bounded: named_value!($key, concat!($min, ",4096"), r#"""#, "'", bare_end!(), "</"),
+                bounded: named_value!(
+                    $key,
+                    concat!($min, ",4096"),
+                    r#"""#,
+                    "'",
+                    bare_end!(),
+                    r#"\\""#,
+                    "</"
+                ),
                 long: named_value!(
                     $key,
                     "1,",
                     r#"(?:"|\\?$)"#,
                     "(?:'|$)",
                     bare_end_or_cut!(),
+                    r#"(?:\\"|\\{0,3}$)"#,
                     "(?:</|<?$)"
                 ),
             },
