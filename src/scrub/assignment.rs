@@ -24,8 +24,9 @@ pub enum Assigned {
     /// An assignment whose value starts here.
     Value(usize),
     /// No assignment, but maybe a setting's name whose value is in the next field, line or
-    /// element (`rules/named_value.rs`): its quote and a comma, a tag's attributes or `>`, or
-    /// a line end and a next line of `value: ` (or `- ` after a long option).
+    /// element (`rules/named_value.rs`): its quote, a comma and the next field's name, a tag's
+    /// attributes or `>`, or a line end and a next line of `value: ` (or `- ` after a long
+    /// option).
     Named,
     /// Neither.
     No,
@@ -206,12 +207,55 @@ fn after_name(
     let named = match hay.get(i) {
         None if eof => false,
         None => return Err(()),
-        Some(b',' | b'>') => quoted,
+        Some(b',') => quoted && next_is_a_key(hay, i + 1, eof)?,
+        Some(b'>') => quoted,
         Some(b) if b.is_ascii_alphabetic() => quoted && i > after_quote,
         Some(b'\r' | b'\n') => next_line_names(hay, i, start, eof)?,
         Some(_) => false,
     };
     Ok(if named { Assigned::Named } else { Assigned::No })
+}
+
+/// Whether a record's next field starts at `i`, after a comma: blanks and line ends (also as a
+/// JSON string's escapes), then a quoted name of letters and `_` (its quotes maybe escaped) and
+/// a colon. A list of strings (`["password", "email"]`, or `"password",` thousands of times
+/// over in a hostile body) is turned down here, not by a regex search per string.
+fn next_is_a_key(hay: &[u8], mut i: usize, eof: bool) -> Result<bool, ()> {
+    let at = |i: usize| match hay.get(i) {
+        Some(&b) => Ok(Some(b)),
+        None if eof => Ok(None),
+        None => Err(()),
+    };
+    let gap = i;
+    while i - gap < 1024 {
+        match (at(i)?, at(i + 1)?) {
+            (Some(b' ' | b'\t' | b'\r' | b'\n'), _) => i += 1,
+            (Some(b'\\'), Some(b'n' | b'r' | b't')) => i += 2,
+            _ => break,
+        }
+    }
+    let escaped = at(i)? == Some(b'\\');
+    i += usize::from(escaped);
+    if !matches!(at(i)?, Some(b'"' | b'\'')) {
+        return Ok(false);
+    }
+    i += 1;
+    let name = i;
+    while at(i)?.is_some_and(|b| b.is_ascii_alphabetic() || b == b'_') && i - name <= 32 {
+        i += 1;
+    }
+    if i == name {
+        return Ok(false);
+    }
+    i += usize::from(escaped && at(i)? == Some(b'\\'));
+    if !matches!(at(i)?, Some(b'"' | b'\'')) {
+        return Ok(false);
+    }
+    i += 1;
+    while matches!(at(i)?, Some(b' ' | b'\t')) {
+        i += 1;
+    }
+    Ok(at(i)? == Some(b':'))
 }
 
 /// Whether the line after the line end at `i` is a named setting's value: `value:`, or `-` (a

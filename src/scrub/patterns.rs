@@ -178,6 +178,11 @@ impl PatternSet {
                     bounded,
                     long,
                     openers,
+                }
+                | Verify::NamedValue {
+                    bounded,
+                    long,
+                    openers,
                 } => {
                     let (mut verifier, max) = compile(bounded)?;
                     let mut long = RegexVerifier::unbounded(long)
@@ -194,16 +199,9 @@ impl PatternSet {
                     }
                     (verifier, max + 1, Some(long))
                 }
-                Verify::NamedValue { bounded, long } => {
-                    let (verifier, max) = compile(bounded)?;
-                    let long = RegexVerifier::unbounded(long)
-                        .map_err(|e| format!("rule {}: {e}", def.kind))?;
-                    (verifier, max + 1, Some(long))
-                }
                 Verify::PemPrivateKey => (Verifier::Pem, HARD_CAP, None),
             };
             let named = matches!(def.verify, Verify::NamedValue { .. });
-
             anchors.extend(def.anchors.iter().map(|a| (a.as_bytes().to_vec(), idx)));
             standalone.push(def.standalone);
             compiled.push(Rule {

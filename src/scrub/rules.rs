@@ -32,13 +32,14 @@ pub enum Verify {
         openers: Option<&'static str>,
     },
     /// A setting named in one field and valued in another (`named_value.rs`): values of any
-    /// length, as a keyword rule's, but found by the general capture search (its forms span
-    /// fields and lines, which no one-pass opener tells apart).
+    /// length, as a keyword rule's, found from where its openers end.
     NamedValue {
         /// The regex for values up to [`KEYWORD_VALUE_MAX`].
         bounded: &'static str,
         /// The same with no bound on the value, tried only where `bounded` finds nothing.
         long: &'static str,
+        /// The key and what opens the value in each form, one-pass (as `Keyword`'s).
+        openers: Option<&'static str>,
     },
     /// A PEM/OpenSSH/PGP private key block: from `-----BEGIN` to its `-----END` line.
     PemPrivateKey,

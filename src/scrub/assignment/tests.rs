@@ -327,7 +327,7 @@ fn a_named_value_is_taken_wherever_its_regex_matches() {
             }
         }
     }
-    // Turned down: prose, a next line of anything but `value:`, a YAML item after no option
+    // Turned down: prose, a list of strings, a next line of anything but `value:`, a YAML item after no option
     // (which the regex alone would take, as a keyword's regex takes `password "x"`: the option
     // is looked for before the key, out of the regex's reach), a word after a quoted name with
     // no blank between; and a plain assignment is one.
@@ -336,6 +336,8 @@ fn a_named_value_is_taken_wherever_its_regex_matches() {
         "password\nvalues: x",
         "password\n- x",
         r#""password"is"#,
+        r#"["password", "email"]"#,
+        r#"{"a":["password",\n  "x"]}"#,
     ] {
         let start = hay.find("password").unwrap();
         assert_eq!(

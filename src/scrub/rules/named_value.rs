@@ -18,7 +18,8 @@
 //!
 //! Left out: a record whose value comes before its name (`{"value": "…", "name": "…"}`, which
 //! a streaming verdict would have to hold back for the whole record), more than two fields
-//! between the two, YAML and XML inside a JSON string, and any of these as HTML entities.
+//! between the two or one whose name begins as the value's key does (`v`, `V`, `P`: see
+//! `field_rest!`), YAML and XML inside a JSON string, and any of these as HTML entities.
 
 use super::{Check, RuleDef, Verify};
 
@@ -30,74 +31,114 @@ macro_rules! gap {
     };
 }
 
-/// A field between the name and the value (`"Type": "SecureString",`): a short string, number
-/// or word.
-macro_rules! field {
+/// `gap!` inside a JSON string, whose line ends are escapes, and the escaped quote after it:
+/// blanks and `\n`s, written so that the backslash of either leads one way.
+macro_rules! escaped_gap_quote {
     () => {
+        r#"[ \t]{0,64}\\(?:[nrt][ \t]{0,64}\\){0,8}""#
+    };
+}
+
+/// A field between the name and the value (`"Type": "SecureString",`) after its opening quote
+/// `$q`: a short string, number or word, under a name that does not begin as the value's key
+/// does (`v`, `V`, `P`), so that the byte after the quote tells which it is.
+macro_rules! field_rest {
+    ($q:literal) => {
         concat!(
-            r#"["'][A-Za-z_]{1,32}["'][ \t]{0,4}:[ \t]{0,4}(?:"[^"\\\r\n]{0,64}"|[0-9A-Za-z.]{1,16})[ \t]{0,4},"#,
-            gap!()
+            r"[A-OQ-UW-Za-uw-z_][A-Za-z_]{0,31}",
+            $q,
+            r"[ \t]{0,4}:[ \t]{0,4}(?:",
+            $q,
+            r#"[^"'\\\r\n]{0,64}"#,
+            $q,
+            r"|[0-9A-Za-z.]{1,16})[ \t]{0,4},"
         )
     };
 }
 
-/// `gap!` inside a JSON string, whose line ends are escapes.
-macro_rules! escaped_gap {
-    () => {
-        r"(?:[ \t]|\\[nrt]){0,128}"
+/// The value's key after its opening quote `$q` (`value": `).
+macro_rules! value_key_rest {
+    ($q:literal) => {
+        concat!("(?:[vV]alue|ParameterValue)", $q, r"[ \t]{0,4}:[ \t]{0,4}")
     };
 }
 
-/// `field!` inside a JSON string (`\"Type\":\"SecureString\",`).
-macro_rules! escaped_field {
-    () => {
+/// Up to two fields and then the value's key, each after `$gap_q` (the gap before it and its
+/// opening quote), the fields' own quotes `$q`: the opening quote is written once, before the
+/// byte that tells a field from the key.
+macro_rules! fields_then_value_key {
+    ($q:literal, $gap_q:expr) => {
         concat!(
-            r#"\\"[A-Za-z_]{1,32}\\"[ \t]{0,4}:[ \t]{0,4}(?:\\"[^"\\\r\n]{0,64}\\"|[0-9A-Za-z.]{1,16})[ \t]{0,4},"#,
-            escaped_gap!()
+            $gap_q,
+            "(?:",
+            field_rest!($q),
+            $gap_q,
+            "(?:",
+            field_rest!($q),
+            $gap_q,
+            ")?)?",
+            value_key_rest!($q)
         )
     };
 }
 
-/// The forms after the name's key (`(?i:KEY)`), as one alternation: JSON's next field(s) up to
-/// `"value": `, also inside a JSON string (`kubectl`'s last-applied-configuration annotation
-/// holds the whole object again as one: `{\"name\":\"DB_PASSWORD\",\"value\":\"…\"}`); YAML's
-/// next line, `value: ` or a list's `- ` (the second only after a long option, which
-/// `assignment::assigned` checks); .NET's `<setting name="…" …>` and its `<value>` element.
-/// `$reps` is the value's length, closed by `$dq`, `$sq`, `$delim`, `$esc_dq` and `$xml` as the
-/// keyword rules' are.
+/// The forms after the name's key (`(?i:KEY)`), as one alternation, each followed by its
+/// value: JSON's next field(s) up to `"value": ` and then `$json`; the same inside a JSON
+/// string (`kubectl`'s last-applied-configuration annotation holds the whole object again as
+/// one: `{\"name\":\"DB_PASSWORD\",\"value\":\"…\"}`) and then `$escaped`, after its `\"`;
+/// YAML's next line, `value: ` or a list's `- ` (the second only after a long option, which
+/// `assignment::assigned` checks) and then `$yaml`; .NET's `<setting name="…" …>` and its
+/// `<value>` element, and then `$xml`.
+///
+/// Written so that each byte leads one way (one-pass): with the values left out, it is the
+/// rule's openers (see `RegexVerifier::capture_forms_with`), and a match's value is found from
+/// where they end and the closer that tells, not by a general capture search (which cost a
+/// body of `password` / `value: …` lines 112x clean JSON's instructions; 37x this way).
 macro_rules! named_value {
-    ($key:literal, $reps:expr, $dq:literal, $sq:literal, $delim:expr, $esc_dq:literal, $xml:literal) => {
+    ($key:literal, $json:expr, $escaped:expr, $yaml:expr, $xml:expr) => {
         concat!(
             "(?i:",
             $key,
-            ")(?:",
-            r#"["'][ \t]{0,4},"#,
+            r#")(?:["'][ \t]{0,4}(?:,"#,
+            fields_then_value_key!(r#"["']"#, concat!(gap!(), r#"["']"#)),
+            $json,
+            r"|\r?\n[ \t]{0,128}(?:value:|-)[ \t]{1,4}",
+            $yaml,
+            r#"|(?:[A-Za-z]{1,32}[ \t]{0,4}=[ \t]{0,4}["'][^"'<>\r\n]{0,64}["'][ \t]{0,4}){0,3}>"#,
             gap!(),
-            "(?:",
-            field!(),
-            r#"){0,2}["'](?:[vV]alue|ParameterValue)["'][ \t]{0,4}:[ \t]{0,4}(?:"#,
-            quoted_values!($reps, $dq, $sq),
-            r#")|\\"[ \t]{0,4},"#,
-            escaped_gap!(),
-            "(?:",
-            escaped_field!(),
-            r#"){0,2}\\"(?:[vV]alue|ParameterValue)\\"[ \t]{0,4}:[ \t]{0,4}\\""#,
-            escaped_value!($reps, $esc_dq),
-            r#"|["']?[ \t]{0,4}\r?\n[ \t]{0,128}(?:value:|-)[ \t]{1,4}(?:"#,
-            quoted_values!($reps, $dq, $sq),
-            "|((?:",
-            bare_unit!(),
-            "){",
-            $reps,
-            "})",
-            $delim,
-            r#")|["'](?:[ \t]{1,4}[A-Za-z]{1,32}[ \t]{0,4}=[ \t]{0,4}["'][^"'<>\r\n]{0,64}["']){0,3}[ \t]{0,4}>"#,
-            gap!(),
-            r"<value>([^<\r\n]{",
-            $reps,
-            "})",
+            "<value>",
             $xml,
+            r#")|\\"[ \t]{0,4},"#,
+            fields_then_value_key!(r#"\\""#, escaped_gap_quote!()),
+            r#"\\""#,
+            $escaped,
+            r"|[ \t]{0,4}\r?\n[ \t]{0,128}(?:value:|-)[ \t]{1,4}",
+            $yaml,
             ")"
+        )
+    };
+}
+
+/// `named_value!`'s values, `$reps` long, closed by `$dq`, `$sq`, `$delim`, `$esc_dq` and
+/// `$xml_end` as the keyword rules' are.
+macro_rules! named_value_with {
+    ($key:literal, $reps:expr, $dq:literal, $sq:literal, $delim:expr, $esc_dq:literal, $xml_end:literal) => {
+        named_value!(
+            $key,
+            concat!("(?:", quoted_values!($reps, $dq, $sq), ")"),
+            escaped_value!($reps, $esc_dq),
+            concat!(
+                "(?:",
+                quoted_values!($reps, $dq, $sq),
+                "|((?:",
+                bare_unit!(),
+                "){",
+                $reps,
+                "})",
+                $delim,
+                ")"
+            ),
+            concat!(r"([^<\r\n]{", $reps, "})", $xml_end)
         )
     };
 }
@@ -115,7 +156,7 @@ macro_rules! named_value_rule {
             anchors: &[],
             back: 1,
             verify: Verify::NamedValue {
-                bounded: named_value!(
+                bounded: named_value_with!(
                     $key,
                     concat!($min, ",4096"),
                     r#"""#,
@@ -124,7 +165,7 @@ macro_rules! named_value_rule {
                     r#"\\""#,
                     "</"
                 ),
-                long: named_value!(
+                long: named_value_with!(
                     $key,
                     "1,",
                     r#"(?:"|\\?$)"#,
@@ -133,6 +174,7 @@ macro_rules! named_value_rule {
                     r#"(?:\\"|\\{0,3}$)"#,
                     "(?:</|<?$)"
                 ),
+                openers: Some(named_value!($key, r#"["']"#, "", r#"["']?"#, "")),
             },
             keep: 0,
             check: $check,

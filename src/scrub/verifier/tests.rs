@@ -89,17 +89,43 @@ struct KeywordVerifiers {
 fn keyword_verifiers() -> &'static [KeywordVerifiers] {
     static ALL: std::sync::OnceLock<Vec<KeywordVerifiers>> = std::sync::OnceLock::new();
     ALL.get_or_init(|| {
+        verifiers_with_openers(|v| match *v {
+            Verify::Keyword {
+                bounded,
+                long,
+                openers: Some(openers),
+            } => Some((bounded, long, openers)),
+            _ => None,
+        })
+    })
+}
+
+/// Every named-value rule's [`KeywordVerifiers`] (`rules/named_value.rs`).
+fn named_verifiers() -> &'static [KeywordVerifiers] {
+    static ALL: std::sync::OnceLock<Vec<KeywordVerifiers>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        verifiers_with_openers(|v| match *v {
+            Verify::NamedValue {
+                bounded,
+                long,
+                openers: Some(openers),
+            } => Some((bounded, long, openers)),
+            _ => None,
+        })
+    })
+}
+
+/// [`KeywordVerifiers`] for every default rule whose bounded, long and openers regexes `pick`
+/// gives.
+#[allow(clippy::type_complexity)]
+fn verifiers_with_openers(
+    pick: fn(&Verify) -> Option<(&'static str, &'static str, &'static str)>,
+) -> Vec<KeywordVerifiers> {
+    {
         DEFAULT_RULES
             .iter()
             .filter_map(|r| {
-                let Verify::Keyword {
-                    bounded,
-                    long,
-                    openers: Some(openers),
-                } = r.verify
-                else {
-                    return None;
-                };
+                let (bounded, long, openers) = pick(&r.verify)?;
                 let regex = || match compile_regex(bounded).unwrap() {
                     (Verifier::Regex(rv), max) => (rv, max),
                     _ => panic!(
@@ -123,7 +149,7 @@ fn keyword_verifiers() -> &'static [KeywordVerifiers] {
                 })
             })
             .collect()
-    })
+    }
 }
 
 /// The match over all of `hay` and its secret, with a fresh cache.
@@ -167,10 +193,17 @@ fn every_form_of_assignment_has_its_value_found_from_opener_and_closer() {
     ];
     let all = keyword_verifiers();
     assert_eq!(all.len(), 4, "every keyword rule has openers");
+    let password = all.iter().find(|v| v.kind == "password").unwrap();
+    assert_found_from_openers(password, &forms, value);
+}
+
+/// `value`, in each of `forms`, is what the general search finds and what `v`'s openers and
+/// closers find.
+fn assert_found_from_openers(v: &KeywordVerifiers, forms: &[String], value: &str) {
     let KeywordVerifiers {
         with, without, max, ..
-    } = all.iter().find(|v| v.kind == "password").unwrap();
-    for hay in &forms {
+    } = v;
+    for hay in forms {
         // A closer that ends the bytes could be an unbounded regex's `$`: bytes after it (a
         // bare value's closer is the first).
         let hay = &[hay.as_bytes(), b" ;"].concat();
@@ -192,6 +225,30 @@ fn every_form_of_assignment_has_its_value_found_from_opener_and_closer() {
             String::from_utf8_lossy(hay)
         );
     }
+}
+
+/// Each form of named value: its value is found from its opener and closer, as the general
+/// search finds it.
+#[test]
+fn every_form_of_named_value_has_its_value_found_from_opener_and_closer() {
+    let value = "Zx81Kq0PLm3N7vBt2YwR";
+    let forms = [
+        format!(r#"PASSWORD","value":"{value}"}}"#),
+        format!("PASSWORD' ,\n    'Value' : '{value}'}}"),
+        format!(r#"password","Type":"SecureString","Flags":0,"Value":"{value}","#),
+        format!(r#"PASSWORD\",\"value\":\"{value}\"}}"#),
+        format!(r#"PASSWORD\", \n  \"Type\": \"x\",\n  \"value\": \"{value}\"}}"#),
+        format!("PASSWORD\n  value: {value}\n"),
+        format!("PASSWORD\"\r\n  value: \"{value}\"\n"),
+        format!("password\n        - '{value}'\n"),
+        format!("Password\" serializeAs=\"String\">\r\n  <value>{value}</value>"),
+        format!("Password\">\n<value>{value}</value>"),
+    ];
+    let password = named_verifiers()
+        .iter()
+        .find(|v| v.kind == "password")
+        .unwrap();
+    assert_found_from_openers(password, &forms, value);
 }
 
 /// A match that ends the bytes, in a form whose values hold no escapes, has its value found
@@ -314,6 +371,68 @@ proptest::proptest! {
                 secret_and_end(&v.long_without, cut),
                 "{} (long) on {:?}", v.kind, String::from_utf8_lossy(cut)
             );
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+    /// A setting's name, then the next field(s), line or element put together from pieces of
+    /// every form (most well-formed, many not): with its openers or without, every named-value
+    /// rule finds the same value or none.
+    #[test]
+    fn named_openers_find_what_the_full_regex_finds(
+        key in proptest::sample::select(vec![
+            "DB_PASSWORD", "passwd", "CLIENT_SECRET", "SecretString", "API_KEY", "DEPLOY_TOKEN",
+        ]),
+        quote in proptest::sample::select(vec!["", "\"", "'", "\\\""]),
+        blank in proptest::sample::select(vec!["", " ", "\t"]),
+        between in proptest::sample::select(vec![
+            ",", ", ", ",\n    ", "\n  ", "\r\n", "\n- ", ">", " x=\"y\">", " serializeAs=\"String\">\n ",
+            ",\\n  ", "", ":",
+        ]),
+        fields in proptest::sample::select(vec![
+            "", "\"Type\":\"SecureString\",", "'Flags': 0, ", "\\\"Type\\\": \\\"x\\\",",
+            "\"a\":\"b\",\"c\":1,", "\"value\":\"x\",", "\"Value\":1,",
+        ]),
+        vkey in proptest::sample::select(vec![
+            "\"value\": ", "'Value':", "\"ParameterValue\" : ", "\\\"value\\\":", "value: ", "- ",
+            "<value>", "value:", "\"valueFrom\":",
+        ]),
+        open in proptest::sample::select(vec!["", "\"", "'", "\\\""]),
+        value in value(),
+        close in proptest::sample::select(vec![
+            "", "\"", "'", "\\\"", "</", " ", ",", "}", "\n", "&",
+        ]),
+        tail in proptest::collection::vec(syntax(), 0..3),
+        cut in 0usize..6,
+    ) {
+        let hay = format!(
+            "{key}{quote}{blank}{between}{fields}{vkey}{open}{value}{close}{}",
+            tail.concat()
+        );
+        let cut = &hay.as_bytes()[..hay.len() - cut.min(hay.len())];
+        for v in named_verifiers() {
+            // The rule starts at its key, inside the name.
+            let at = hay.to_ascii_lowercase().find(match v.kind {
+                "password" => "pass",
+                "api_key" => "api",
+                k => k,
+            });
+            let Some(at) = at else { continue };
+            proptest::prop_assert_eq!(
+                secret(&v.with, &hay.as_bytes()[at..], v.max),
+                secret(&v.without, &hay.as_bytes()[at..], v.max),
+                "{} on {:?}", v.kind, hay
+            );
+            if at <= cut.len() {
+                proptest::prop_assert_eq!(
+                    secret_and_end(&v.long_with, &cut[at..]),
+                    secret_and_end(&v.long_without, &cut[at..]),
+                    "{} (long) on {:?}", v.kind, String::from_utf8_lossy(cut)
+                );
+            }
         }
     }
 }
