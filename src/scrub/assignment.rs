@@ -4,12 +4,7 @@
 
 use super::patterns::LOOK_BEHIND;
 
-/// Where the value of a `key = value` / `"key": "value"` / `<Key>value` /
-/// `key="Key" value="value"` assignment starts, the key starting at `start`: `Ok(None)` when
-/// this is no assignment, `Err(())` when the bytes end before that is known (and more will
-/// come). A superset of what the keyword regexes accept, so a format found here is one the
-/// keyword match would have led to; but for `key>` where no tag opens the key (see
-/// [`opens_a_tag`]), which is no assignment though the XML form would match.
+/// [`assigned`]'s value start alone: `Ok(None)` for no assignment (named value or not).
 #[cfg(test)]
 pub fn assignment_value(hay: &[u8], start: usize, eof: bool) -> Result<Option<usize>, ()> {
     Ok(match assigned(hay, start, eof)? {
@@ -32,18 +27,19 @@ pub enum Assigned {
     No,
 }
 
-/// [`assignment_value`], and whether the key may name a setting valued in the next field
-/// instead: told by the bytes right after the key, which the assignment's walk stands at. A
-/// keyword in prose costs one byte's test more; the named forms as rules of their own, at the
-/// same anchors, cost HTML prose (`token`, `password` in every paragraph) 14% more
-/// instructions.
+/// Where the value of a `key = value` / `"key": "value"` / `<Key>value` /
+/// `key="Key" value="value"` assignment starts, the key starting at `start`; else whether the
+/// key may name a setting valued in the next field instead ([`Assigned::Named`]), told by the
+/// bytes right after the key, which the assignment's walk stands at; `Err(())` when the bytes
+/// end before that is known (and more will come). A superset of what the keyword regexes
+/// accept, so a format found here is one the keyword match would have led to; but for `key>`
+/// where no tag opens the key (see [`opens_a_tag`]), which is no assignment though the XML
+/// form would match. A keyword in prose costs one byte's test more for the named forms; as
+/// rules of their own, at the same anchors, they cost HTML prose (`token`, `password` in every
+/// paragraph) 14% more instructions.
 #[inline]
 pub fn assigned(hay: &[u8], start: usize, eof: bool) -> Result<Assigned, ()> {
-    let at = |i: usize| match hay.get(i) {
-        Some(&b) => Ok(Some(b)),
-        None if eof => Ok(None),
-        None => Err(()),
-    };
+    let at = |i: usize| byte_at(hay, i, eof);
     // Whether `lit` (ASCII, compared in either case) is at `i`: decided at the first byte that
     // differs, more bytes waited for only while it can be.
     let is_at = |i: usize, lit: &[u8]| -> Result<bool, ()> {
@@ -193,8 +189,8 @@ pub fn assigned(hay: &[u8], start: usize, eof: bool) -> Result<Assigned, ()> {
 
 /// What follows a key with no assignment, where a named setting's next field, element or line
 /// may (see [`Assigned::Named`]): at `i`, after the key's quote (if any: then `after_quote` is
-/// past it) and blanks. Out of line: the candidate loop inlines [`assigned`], and a secret-dense
-/// body's instructions grew 1% with this inside it.
+/// past it) and blanks. Out of line: the candidate loop inlines [`assigned`], and with this
+/// inside it a secret-dense body's instructions grew 0.4% more.
 #[inline(never)]
 fn after_name(
     hay: &[u8],
@@ -216,16 +212,23 @@ fn after_name(
     Ok(if named { Assigned::Named } else { Assigned::No })
 }
 
+/// The byte at `i`: `Ok(None)` past the end of the input, `Err(())` past the bytes so far
+/// (more will come).
+#[inline(always)]
+fn byte_at(hay: &[u8], i: usize, eof: bool) -> Result<Option<u8>, ()> {
+    match hay.get(i) {
+        Some(&b) => Ok(Some(b)),
+        None if eof => Ok(None),
+        None => Err(()),
+    }
+}
+
 /// Whether a record's next field starts at `i`, after a comma: blanks and line ends (also as a
 /// JSON string's escapes), then a quoted name of letters and `_` (its quotes maybe escaped) and
 /// a colon. A list of strings (`["password", "email"]`, or `"password",` thousands of times
 /// over in a hostile body) is turned down here, not by a regex search per string.
 fn next_is_a_key(hay: &[u8], mut i: usize, eof: bool) -> Result<bool, ()> {
-    let at = |i: usize| match hay.get(i) {
-        Some(&b) => Ok(Some(b)),
-        None if eof => Ok(None),
-        None => Err(()),
-    };
+    let at = |i: usize| byte_at(hay, i, eof);
     let gap = i;
     while i - gap < 1024 {
         match (at(i)?, at(i + 1)?) {
@@ -263,11 +266,7 @@ fn next_is_a_key(hay: &[u8], mut i: usize, eof: bool) -> Result<bool, ()> {
 /// at most 128 blanks of indentation.
 #[inline(never)]
 fn next_line_names(hay: &[u8], mut i: usize, start: usize, eof: bool) -> Result<bool, ()> {
-    let at = |i: usize| match hay.get(i) {
-        Some(&b) => Ok(Some(b)),
-        None if eof => Ok(None),
-        None => Err(()),
-    };
+    let at = |i: usize| byte_at(hay, i, eof);
     if at(i)? == Some(b'\r') {
         i += 1;
     }

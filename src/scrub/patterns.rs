@@ -45,7 +45,7 @@ pub struct Rule {
     /// A `key: value` rule: no verdict is possible unless the key is followed by `=`, `:` or `>`.
     assignment: bool,
     /// A setting named in one field and valued in another (`rules/named_value.rs`), tried only
-    /// through its keyword rule's `named`.
+    /// through its keyword rule's `named_rule`.
     named: bool,
     /// A keyword rule's named-value rule, tried where the key is followed by no assignment but
     /// maybe by the next field, line or element (`Assigned::Named`).
@@ -481,8 +481,7 @@ impl PatternSet {
     /// A keyword rule's named-value rule `n` (`rules/named_value.rs`) at the key starting at
     /// `start`: as a deferred context rule's match, a format at the value first, then the
     /// keyword's checks. Out of line, as the rare path it is: the candidate loop inlines
-    /// [`PatternSet::verify_rules`], and a secret-dense body's instructions grew 1% with this
-    /// inside it.
+    /// [`PatternSet::verify_rules`].
     #[inline(never)]
     fn verify_named(
         &self,
