@@ -234,3 +234,50 @@ fn bare_values_scrub_alike_in_every_chunking() {
         assert_eq!(out, whole, "cut at {cut}");
     }
 }
+
+/// [`is_prose`] as it was first written: a slice comparison per word and listed word.
+fn naive_is_prose(line: &[u8]) -> bool {
+    let has = |list: &[&[u8]], w: &[u8]| list.iter().any(|p| p.eq_ignore_ascii_case(w));
+    let words = || {
+        line.split(|b| !b.is_ascii_alphabetic())
+            .filter(|w| !w.is_empty())
+    };
+    words().any(|w| has(DOCS_WORDS, w))
+        || (words().count() >= 6 && line.ends_with(b".") && words().any(|w| has(FUNCTION_WORDS, w)))
+}
+
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+    /// The one-pass word walk reads lines as the slice comparisons did: lines of listed words
+    /// in any case, near misses (a letter more or less, 8 letters and more) and punctuation.
+    #[test]
+    fn is_prose_reads_as_the_naive_walk(
+        parts in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::sample::select(DOCS_WORDS.to_vec()).prop_map(<[u8]>::to_vec),
+                proptest::sample::select(FUNCTION_WORDS.to_vec()).prop_map(<[u8]>::to_vec),
+                proptest::sample::select(DOCS_WORDS.to_vec()).prop_map(|w| [w, &b"s"[..]].concat()),
+                proptest::sample::select(DOCS_WORDS.to_vec()).prop_map(|w| w[1..].to_vec()),
+                "[a-zA-Z]{1,12}".prop_map(String::into_bytes),
+                "[ .,:;'0-9-]{1,3}".prop_map(String::into_bytes),
+            ],
+            0..24,
+        ),
+        upper in proptest::collection::vec(proptest::bool::ANY, 0..64),
+    ) {
+        let mut line: Vec<u8> = parts.join(&b' ');
+        for (b, up) in line.iter_mut().zip(&upper) {
+            if *up {
+                b.make_ascii_uppercase();
+            }
+        }
+        prop_assert_eq!(
+            is_prose(&line),
+            naive_is_prose(&line),
+            "{:?}",
+            String::from_utf8_lossy(&line)
+        );
+    }
+}
