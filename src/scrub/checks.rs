@@ -14,7 +14,8 @@ pub enum Check {
     /// Not a placeholder or an already masked value.
     NotPlaceholder,
     /// A password: as `NotPlaceholder`, and a YAML value may hold spaces (a passphrase runs to
-    /// the end of its line; see `plain_value`).
+    /// the end of its line; see `plain_value`). Under an abbreviated key (`pass`, `pwd`), as
+    /// [`abbreviated_key_holds_a_password`] judges. `before` ends where the value starts.
     Passphrase,
     /// GitHub classic / npm: the last 6 characters are the base62 CRC32 of the 30 before them.
     Base62Crc32,
@@ -109,6 +110,59 @@ pub(super) fn unescape_members(v: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Where a password's key (the last `pass` or `pwd` in `before`, which ends where the value
+/// starts) is, and its length, when the key is abbreviated (not `password`, `passwd` or
+/// `passphrase`).
+fn abbreviated_key(before: &[u8]) -> Option<(usize, usize)> {
+    let last = |k: &[u8]| {
+        before
+            .windows(k.len())
+            .rposition(|w| w.eq_ignore_ascii_case(k))
+            .map(|at| (at, k.len()))
+    };
+    let (at, len) = last(b"pass").max(last(b"pwd"))?;
+    let rest = &before[at + len..];
+    let long = len == 4
+        && [&b"word"[..], b"wd", b"phrase"]
+            .iter()
+            .any(|w| rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w));
+    (!long).then_some((at, len))
+}
+
+/// A password under `pass` or `pwd` ([`abbreviated_key`]). Those words end more names than
+/// passwords', so the key must end a name of its own: after a separator (`DB_PASS`,
+/// `smtp.pass`), or camel-cased (`dbPass`), not inside a word (`BYPASS`, `OLDPWD`,
+/// `compass`). Go's and automake's test results (`--- PASS: TestLogin`) are no setting; nor
+/// is a directory (`PWD=/home/ci`), a count (`"pass": 120`) or a word (`"pass": "partial"`,
+/// `"pass": "Allow"` in a firewall rule): the value must be 6 bytes or more, mix two of
+/// lower-case, upper-case and digits other than as a capitalised word, and be no placeholder.
+fn abbreviated_key_holds_a_password(secret: &[u8], before: &[u8]) -> bool {
+    let Some((at, len)) = abbreviated_key(before) else {
+        return false;
+    };
+    let key = &before[at..at + len];
+    let prev = at.checked_sub(1).map(|p| before[p]);
+    let own_name = match prev {
+        Some(p) if p.is_ascii_alphanumeric() => {
+            key[0] == b'P' && (p.is_ascii_lowercase() || p.is_ascii_digit())
+        }
+        _ => true,
+    };
+    let prefixed = matches!(prev, Some(b'_' | b'-' | b'.'));
+    let test_result = key == b"PASS" && !prefixed && before[at + len..].contains(&b':');
+    let directory = matches!(secret, [b'/' | b'~', ..] | [b'.', b'/' | b'.', ..])
+        || matches!(secret, [d, b':', b'\\' | b'/', ..] if d.is_ascii_alphabetic());
+    let capitalised = matches!(secret, [first, rest @ ..]
+        if first.is_ascii_uppercase() && rest.iter().all(u8::is_ascii_lowercase));
+    own_name
+        && !test_result
+        && !directory
+        && secret.len() >= 6
+        && classes(secret) >= 2
+        && !capitalised
+        && !is_placeholder(secret)
+}
+
 /// How many of lower-case letters, upper-case letters and digits `v` holds: one pass that
 /// stops once it has seen all three.
 fn classes(v: &[u8]) -> usize {
@@ -146,6 +200,9 @@ fn classes(v: &[u8]) -> usize {
 pub fn passes(check: Check, secret: &[u8], before: &[u8], literal: bool) -> bool {
     match check {
         Check::None => true,
+        Check::Passphrase if abbreviated_key(before).is_some() => {
+            abbreviated_key_holds_a_password(secret, before)
+        }
         Check::NotPlaceholder | Check::Passphrase => {
             // An unquoted lower-case word after `password: ` or ` = ` is prose or a variable in
             // code far more often than a secret.
@@ -298,6 +355,59 @@ mod tests {
             b"",
             false
         )); // user:password
+    }
+
+    /// (bytes before the value, with the key; value; whether it is a password).
+    const PASSWORD_KEYS: &[(&str, &str, bool)] = &[
+        // Whole keys: as before, any value but prose and placeholders.
+        ("DB_PASSWORD=", "hunter22", true),
+        ("\"passwd\": \"", "hunter", true),
+        ("BYPASSWORD=", "Xk92mPq7Lw", true),
+        ("password: ", "changeme", false),
+        // Abbreviated keys ending a name of their own.
+        ("DB_PASS=", "Xk92mPq7Lw", true),
+        ("spring.mail.pass=", "Xk92mPq7Lw", true),
+        ("const dbPass = \"", "Xk92mPq7Lw", true),
+        ("db2Pass=", "Xk92mPq7Lw", true),
+        ("\"pass\": \"", "Xk92mPq7Lw", true),
+        ("MYSQL_PWD=", "Xk92mPq7Lw", true),
+        ("Uid=sa;Pwd=", "Xk92mPq7Lw", true),
+        ("x-pass: ", "Xk92mPq7Lw", true),
+        // Inside a word.
+        ("BYPASS=", "Xk92mPq7Lw", false),
+        ("bypass=", "Xk92mPq7Lw", false),
+        ("OLDPWD=", "Xk92mPq7Lw", false),
+        ("compass: ", "N12E45W", false),
+        // Test results; a prefixed `PASS:` is a setting.
+        ("--- PASS: ", "TestLogin2", false),
+        ("PASS: ", "tests/basic2.sh", false),
+        ("SMTP_PASS: ", "Xk92mPq7Lw", true),
+        // Directories.
+        ("PWD=", "/home/runner/work2", false),
+        ("PWD=", "~/work2", false),
+        ("PWD=", "./Build2", false),
+        ("PWD=", "C:\\Users\\Ci2", false),
+        // One class of characters: counts and words.
+        ("\"pass\": ", "120", false),
+        ("\"pass\": \"", "partial", false),
+        ("DB_PASS=", "HUNTER", false),
+        ("\"pass\": \"", "Allow", false),
+        ("\"pass\": \"", "Accept", false),
+        ("\"pass\": \"", "Tcp80", false),
+        // Placeholders.
+        ("DB_PASS=", "Example-Pass1", false),
+        ("SMTP_PASS=", "<your-Pass2>", false),
+    ];
+
+    #[test]
+    fn a_password_under_an_abbreviated_key_must_end_a_name_and_look_like_one() {
+        for (before, value, password) in PASSWORD_KEYS {
+            assert_eq!(
+                passes(Check::Passphrase, value.as_bytes(), before.as_bytes(), true),
+                *password,
+                "{before}{value}"
+            );
+        }
     }
 
     #[test]

@@ -666,8 +666,10 @@ impl PatternSet {
     ) -> Verdict {
         let from = start.saturating_sub(LOOK_BEHIND - 1);
         // A command's argument is judged with the quote before it: in single quotes a shell
-        // expands nothing (`-p'$ecret'` is the password itself).
-        let before = if rule.check == Check::Argument {
+        // expands nothing (`-p'$ecret'` is the password itself). A password with its key and
+        // separator: an abbreviated key is judged by its name (`DB_PASS=`, `OLDPWD=`,
+        // `--- PASS: `).
+        let before = if matches!(rule.check, Check::Argument | Check::Passphrase) {
             &hay[from..span.start]
         } else {
             &hay[from..start]

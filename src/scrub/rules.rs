@@ -571,20 +571,17 @@ const CORE_RULES: &[RuleDef] = &[
     ),
     // `password` / `secret` / `api_key` / `token` assignments in JSON, YAML, env files, query
     // strings, XML. `secret` also as AWS Secrets Manager's `SecretString` and `SecretBinary`,
-    // whose values are the secret itself.
+    // whose values are the secret itself. `password` also under the abbreviated names `.env`
+    // files and connection strings use (`DB_PASS`, `SMTP_PASS`, nodemailer's `pass:`,
+    // `MYSQL_PWD`, ODBC's `Pwd=`), which its check judges more strictly (`Check::Passphrase`).
+    // Its anchors are whole keys: `pass` serves `password` too, one candidate for both.
     keyword!(
         "password",
-        &[
-            "assword",
-            "ASSWORD",
-            "asswd",
-            "ASSWD",
-            "assphrase",
-            "ASSPHRASE",
-        ],
-        "pass(?:w(?:or)?d|phrase)",
+        &["pass", "Pass", "PASS", "PWD=", "PWD:", "PWD\"", "Pwd=", "pwd="],
+        "pass(?:w(?:or)?d|phrase)?|pwd",
         "3",
-        Check::Passphrase
+        Check::Passphrase,
+        back = 0
     ),
     keyword!(
         "secret",

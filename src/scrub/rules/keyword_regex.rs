@@ -270,14 +270,19 @@ macro_rules! assignment {
 /// 4 KiB is found whole once its end is in sight, and one that goes on past the scrub cap is
 /// known to. The second takes any length (`+`, not `{4097,}`, which compiles to thousands of
 /// states per form and as many per scrubber's regex cache); `long_value` keeps what is longer
-/// than [`KEYWORD_VALUE_MAX`](super::KEYWORD_VALUE_MAX).
+/// than [`KEYWORD_VALUE_MAX`](super::KEYWORD_VALUE_MAX). The anchors start `back` bytes into
+/// the key: one, so that a key's first letter in either case needs no anchors of its own; none,
+/// where the anchors are whole keys (`pass`, `pwd`) and the key's start is judged by its check.
 macro_rules! keyword {
     ($kind:literal, $anchors:expr, $key:literal, $min:tt, $check:expr) => {
+        keyword!($kind, $anchors, $key, $min, $check, back = 1)
+    };
+    ($kind:literal, $anchors:expr, $key:literal, $min:tt, $check:expr, back = $back:literal) => {
         RuleDef {
             kind: $kind,
             pack: "keywords",
             anchors: $anchors,
-            back: 1,
+            back: $back,
             verify: Verify::Keyword {
                 bounded: assignment!(
                     $key,

@@ -188,7 +188,7 @@ macro_rules! named_value_rule {
 pub const NAMED_VALUE_RULES: &[RuleDef] = &[
     named_value_rule!(
         "password",
-        "pass(?:w(?:or)?d|phrase)",
+        "pass(?:w(?:or)?d|phrase)?|pwd",
         "3",
         Check::Passphrase
     ),

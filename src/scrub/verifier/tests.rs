@@ -42,27 +42,24 @@ fn every_regex_rule_settles_early_within_the_cache_budget() {
 /// its cache fits the budget, so the walks do not restart from the key at every chunk.
 #[test]
 fn every_unbounded_regex_walks_within_the_cache_budget() {
-    for (kind, v) in long_verifiers() {
+    for ((kind, v), long) in long_verifiers().iter().zip(long_regexes()) {
         assert!(v.lazy.is_some(), "{kind}");
         let fits = hybrid::dfa::Builder::new()
             .configure(hybrid::dfa::Config::new().cache_capacity(LAZY_CACHE))
             .syntax(syntax_config())
             .thompson(thompson::Config::new().utf8(false))
-            .build(long_regex(kind));
+            .build(long);
         assert!(fits.is_ok(), "{kind}");
     }
     assert_eq!(long_verifiers().len(), 5);
 }
 
-/// The unbounded regex of the `Keyword` rule `kind`.
-fn long_regex(kind: &str) -> &'static str {
-    DEFAULT_RULES
-        .iter()
-        .find_map(|r| match r.verify {
-            Verify::Keyword { long, .. } if r.kind == kind => Some(long),
-            _ => None,
-        })
-        .unwrap()
+/// The unbounded regex of every `Keyword` rule, in [`long_verifiers`]' order.
+fn long_regexes() -> impl Iterator<Item = &'static str> {
+    DEFAULT_RULES.iter().filter_map(|r| match r.verify {
+        Verify::Keyword { long, .. } => Some(long),
+        _ => None,
+    })
 }
 
 #[test]
@@ -195,6 +192,18 @@ fn every_form_of_assignment_has_its_value_found_from_opener_and_closer() {
     assert_eq!(all.len(), 4, "every keyword rule has openers");
     let password = all.iter().find(|v| v.kind == "password").unwrap();
     assert_found_from_openers(password, &forms, value);
+    // The abbreviated keys (`DB_PASS`, `Pwd=`), in the same forms.
+    let short: Vec<String> = forms
+        .iter()
+        .map(|f| {
+            f.replace("passphrase", "pass")
+                .replace("password", "pass")
+                .replace("PASSWORD", "PWD")
+                .replace("passwd", "pwd")
+                .replace("Password", "Pass")
+        })
+        .collect();
+    assert_found_from_openers(password, &short, value);
 }
 
 /// `value`, in each of `forms`, is what the general search finds and what `v`'s openers and
