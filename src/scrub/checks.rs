@@ -29,6 +29,10 @@ pub enum Check {
     /// from (see [`is_reference`]) unless single-quoted, where a shell expands nothing.
     /// `before` ends where the argument starts.
     Argument,
+    /// A private key's material under its name: 32 bytes or more mixing two of lower-case,
+    /// upper-case and digits, and no path or key file's name (`private_key:
+    /// /etc/letsencrypt/live/…/privkey.pem`) or placeholder.
+    KeyMaterial,
 }
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -150,8 +154,7 @@ fn abbreviated_key_holds_a_password(secret: &[u8], before: &[u8]) -> bool {
     };
     let prefixed = matches!(prev, Some(b'_' | b'-' | b'.'));
     let test_result = key == b"PASS" && !prefixed && before[at + len..].contains(&b':');
-    let directory = matches!(secret, [b'/' | b'~', ..] | [b'.', b'/' | b'.', ..])
-        || matches!(secret, [d, b':', b'\\' | b'/', ..] if d.is_ascii_alphabetic());
+    let directory = is_directory(secret);
     let capitalised = matches!(secret, [first, rest @ ..]
         if first.is_ascii_uppercase() && rest.iter().all(u8::is_ascii_lowercase));
     own_name
@@ -161,6 +164,13 @@ fn abbreviated_key_holds_a_password(secret: &[u8], before: &[u8]) -> bool {
         && classes(secret) >= 2
         && !capitalised
         && !is_placeholder(secret)
+}
+
+/// Whether `v` is a path from a root, a home or the working directory (`/home/ci`, `~/src`,
+/// `./keys`, `C:\\Users`).
+fn is_directory(v: &[u8]) -> bool {
+    matches!(v, [b'/' | b'~', ..] | [b'.', b'/' | b'.', ..])
+        || matches!(v, [d, b':', b'\\' | b'/', ..] if d.is_ascii_alphabetic())
 }
 
 /// How many of lower-case letters, upper-case letters and digits `v` holds: one pass that
@@ -237,6 +247,17 @@ pub fn passes(check: Check, secret: &[u8], before: &[u8], literal: bool) -> bool
         }
         Check::Argument => {
             (before.last() == Some(&b'\'') || !is_reference(secret)) && !is_placeholder(secret)
+        }
+        Check::KeyMaterial => {
+            // A key file's name (`config/keys/signing-key.pem`) is where the key is.
+            let file = [&b".pem"[..], b".key", b".der", b".p8", b".json"]
+                .iter()
+                .any(|e| secret.ends_with(e));
+            secret.len() >= 32
+                && !is_directory(secret)
+                && !file
+                && classes(secret) >= 2
+                && !is_placeholder(secret)
         }
         Check::TokenAssignment => {
             let key: Vec<u8> = before
@@ -398,6 +419,31 @@ mod tests {
         ("DB_PASS=", "Example-Pass1", false),
         ("SMTP_PASS=", "<your-Pass2>", false),
     ];
+
+    #[test]
+    fn key_material_is_long_mixed_and_no_path_or_file_name() {
+        let hex = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
+        for (v, key) in [
+            (hex, true),
+            ("5Kb8kLf9zgWQnogidDA76MzPL6TsZZY36hWXMssSzNydYXYB9KF", true),
+            (
+                "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7+x/9Zq",
+                true,
+            ),
+            ("0x4c0883a69102937d6231471b5dbb6", false),
+            ("/etc/letsencrypt/live/example.com/privkey.pem", false),
+            ("config/keys/production-signing-key-2024.pem", false),
+            ("~/secrets/deployer-private-key-material-v2", false),
+            ("ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJ", false),
+            ("your-private-key-here-0123456789abcdef", false),
+        ] {
+            assert_eq!(
+                passes(Check::KeyMaterial, v.as_bytes(), b"", false),
+                key,
+                "{v}"
+            );
+        }
+    }
 
     #[test]
     fn a_password_under_an_abbreviated_key_must_end_a_name_and_look_like_one() {

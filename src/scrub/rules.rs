@@ -604,6 +604,16 @@ const CORE_RULES: &[RuleDef] = &[
         "12",
         Check::TokenAssignment
     ),
+    // A private key's raw material under its name: a wallet's hex key (`PRIVATE_KEY=0x4c08…`,
+    // as every Ethereum tutorial's `.env` has it), a base58 or base64 key, a PEM body without
+    // its lines. A PEM block here is the PEM rule's (tried first, at the value).
+    keyword!(
+        "private_key",
+        &["rivate_key", "rivateKey", "RIVATE_KEY"],
+        "private[_-]?key",
+        "32",
+        Check::KeyMaterial
+    ),
 ];
 
 /// Pack names a route may select (`default` is all of them).

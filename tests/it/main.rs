@@ -17,6 +17,7 @@ mod scrub_engine;
 mod scrub_formats;
 mod scrub_latency;
 mod scrub_named_values;
+mod scrub_private_key_values;
 mod scrub_short_password_keys;
 mod scrubbing;
 mod shipped;

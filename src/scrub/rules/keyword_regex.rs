@@ -122,6 +122,9 @@ macro_rules! one_less {
     ("12") => {
         "11"
     };
+    ("32") => {
+        "31"
+    };
 }
 
 /// The first forms of `assignment!`, the common ones (quoted, single-quoted or bare after a

@@ -178,7 +178,14 @@ fn long_value_rules_bound_their_values_at_keyword_value_max() {
     rules.sort_unstable();
     assert_eq!(
         rules,
-        ["api_key", "bearer_token", "password", "secret", "token"]
+        [
+            "api_key",
+            "bearer_token",
+            "password",
+            "private_key",
+            "secret",
+            "token"
+        ]
     );
 }
 
