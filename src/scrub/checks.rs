@@ -167,7 +167,7 @@ fn abbreviated_key_holds_a_password(secret: &[u8], before: &[u8]) -> bool {
 }
 
 /// Whether `v` is a path from a root, a home or the working directory (`/home/ci`, `~/src`,
-/// `./keys`, `C:\\Users`).
+/// `./keys`, `C:\Users`).
 fn is_directory(v: &[u8]) -> bool {
     matches!(v, [b'/' | b'~', ..] | [b'.', b'/' | b'.', ..])
         || matches!(v, [d, b':', b'\\' | b'/', ..] if d.is_ascii_alphabetic())
@@ -421,6 +421,17 @@ mod tests {
     ];
 
     #[test]
+    fn a_password_under_an_abbreviated_key_must_end_a_name_and_look_like_one() {
+        for (before, value, password) in PASSWORD_KEYS {
+            assert_eq!(
+                passes(Check::Passphrase, value.as_bytes(), before.as_bytes(), true),
+                *password,
+                "{before}{value}"
+            );
+        }
+    }
+
+    #[test]
     fn key_material_is_long_mixed_and_no_path_or_file_name() {
         let hex = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
         for (v, key) in [
@@ -441,17 +452,6 @@ mod tests {
                 passes(Check::KeyMaterial, v.as_bytes(), b"", false),
                 key,
                 "{v}"
-            );
-        }
-    }
-
-    #[test]
-    fn a_password_under_an_abbreviated_key_must_end_a_name_and_look_like_one() {
-        for (before, value, password) in PASSWORD_KEYS {
-            assert_eq!(
-                passes(Check::Passphrase, value.as_bytes(), before.as_bytes(), true),
-                *password,
-                "{before}{value}"
             );
         }
     }

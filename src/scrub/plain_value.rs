@@ -144,7 +144,7 @@ const FUNCTION_WORDS: &[&[u8]] = &[
 /// (`Obtained from the OAuth app settings page.`). A shorter sentence is taken for a
 /// passphrase: a short docs line without a docs word is redacted, which is the safe side.
 ///
-/// One pass over the line's bytes, each word lower-cased into a word and compared as one with
+/// One pass over the line's bytes, each word lower-cased into a `u64` and compared as one with
 /// the lists' words of its length: every `key: ` candidate on a line runs this, and a line of
 /// them (`password: password: …`, thousands of times over in a hostile body) ran a slice
 /// comparison per word and listed word from each (296x clean JSON's cost).

@@ -275,7 +275,8 @@ macro_rules! assignment {
 /// states per form and as many per scrubber's regex cache); `long_value` keeps what is longer
 /// than [`KEYWORD_VALUE_MAX`](super::KEYWORD_VALUE_MAX). The anchors start `back` bytes into
 /// the key: one, so that a key's first letter in either case needs no anchors of its own; none,
-/// where the anchors are whole keys (`pass`, `pwd`) and the key's start is judged by its check.
+/// where the anchors start with the key (`pass`, `PWD=`) and its check judges the name the key
+/// ends.
 macro_rules! keyword {
     ($kind:literal, $anchors:expr, $key:literal, $min:tt, $check:expr) => {
         keyword!($kind, $anchors, $key, $min, $check, back = 1)
