@@ -114,6 +114,13 @@ pub(super) fn unescape_members(v: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Neither prose nor a placeholder: an unquoted lower-case word after `password: ` or ` = ` is
+/// prose or a variable in code far more often than a secret.
+fn no_prose_or_placeholder(secret: &[u8], literal: bool) -> bool {
+    let prose = !literal && secret.iter().all(u8::is_ascii_lowercase);
+    !prose && !is_placeholder(secret)
+}
+
 /// Where a password's key (the last `pass` or `pwd` in `before`, which ends where the value
 /// starts) is, and its length, when the key is abbreviated (not `password`, `passwd` or
 /// `passphrase`).
@@ -133,17 +140,15 @@ fn abbreviated_key(before: &[u8]) -> Option<(usize, usize)> {
     (!long).then_some((at, len))
 }
 
-/// A password under `pass` or `pwd` ([`abbreviated_key`]). Those words end more names than
-/// passwords', so the key must end a name of its own: after a separator (`DB_PASS`,
-/// `smtp.pass`), or camel-cased (`dbPass`), not inside a word (`BYPASS`, `OLDPWD`,
+/// A password under `pass` or `pwd`, at `key` in `before` ([`abbreviated_key`]). Those words
+/// end more names than passwords', so the key must end a name of its own: after a separator
+/// (`DB_PASS`, `smtp.pass`), or camel-cased (`dbPass`), not inside a word (`BYPASS`, `OLDPWD`,
 /// `compass`). Go's and automake's test results (`--- PASS: TestLogin`) are no setting; nor
 /// is a directory (`PWD=/home/ci`), a count (`"pass": 120`) or a word (`"pass": "partial"`,
 /// `"pass": "Allow"` in a firewall rule): the value must be 6 bytes or more, mix two of
 /// lower-case, upper-case and digits other than as a capitalised word, and be no placeholder.
-fn abbreviated_key_holds_a_password(secret: &[u8], before: &[u8]) -> bool {
-    let Some((at, len)) = abbreviated_key(before) else {
-        return false;
-    };
+fn abbreviated_key_holds_a_password(secret: &[u8], before: &[u8], key: (usize, usize)) -> bool {
+    let (at, len) = key;
     let key = &before[at..at + len];
     let prev = at.checked_sub(1).map(|p| before[p]);
     let own_name = match prev {
@@ -210,15 +215,11 @@ fn classes(v: &[u8]) -> usize {
 pub fn passes(check: Check, secret: &[u8], before: &[u8], literal: bool) -> bool {
     match check {
         Check::None => true,
-        Check::Passphrase if abbreviated_key(before).is_some() => {
-            abbreviated_key_holds_a_password(secret, before)
-        }
-        Check::NotPlaceholder | Check::Passphrase => {
-            // An unquoted lower-case word after `password: ` or ` = ` is prose or a variable in
-            // code far more often than a secret.
-            let prose = !literal && secret.iter().all(u8::is_ascii_lowercase);
-            !prose && !is_placeholder(secret)
-        }
+        Check::Passphrase => match abbreviated_key(before) {
+            Some(key) => abbreviated_key_holds_a_password(secret, before, key),
+            None => no_prose_or_placeholder(secret, literal),
+        },
+        Check::NotPlaceholder => no_prose_or_placeholder(secret, literal),
         Check::Base62Crc32 => crc_ok(secret),
         Check::TokenLike => {
             (secret.iter().any(u8::is_ascii_digit) || secret.len() >= 32) && !is_placeholder(secret)
