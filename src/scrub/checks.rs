@@ -125,13 +125,17 @@ fn no_prose_or_placeholder(secret: &[u8], literal: bool) -> bool {
 /// starts) is, and its length, when the key is abbreviated (not `password`, `passwd` or
 /// `passphrase`).
 fn abbreviated_key(before: &[u8]) -> Option<(usize, usize)> {
-    let last = |k: &[u8]| {
-        before
+    let last = |from: usize, k: &[u8]| {
+        before[from..]
             .windows(k.len())
             .rposition(|w| w.eq_ignore_ascii_case(k))
-            .map(|at| (at, k.len()))
+            .map(|at| (from + at, k.len()))
     };
-    let (at, len) = last(b"pass").max(last(b"pwd"))?;
+    // From the right, `pass` is found within a few bytes of the value (every password match
+    // runs this); `pwd` is looked for only after it, not over the whole look-behind.
+    let pass = last(0, b"pass");
+    let pwd = last(pass.map_or(0, |(at, _)| at), b"pwd");
+    let (at, len) = pass.max(pwd)?;
     let rest = &before[at + len..];
     let long = len == 4
         && [&b"word"[..], b"wd", b"phrase"]

@@ -42,6 +42,7 @@ fn every_regex_rule_settles_early_within_the_cache_budget() {
 /// its cache fits the budget, so the walks do not restart from the key at every chunk.
 #[test]
 fn every_unbounded_regex_walks_within_the_cache_budget() {
+    assert_eq!(long_regexes().count(), long_verifiers().len());
     for ((kind, v), long) in long_verifiers().iter().zip(long_regexes()) {
         assert!(v.lazy.is_some(), "{kind}");
         let fits = hybrid::dfa::Builder::new()
