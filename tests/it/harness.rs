@@ -143,9 +143,8 @@ impl Credgate {
 
     /// Audit lines written so far, parsed.
     pub fn audit(&self) -> Vec<serde_json::Value> {
-        std::fs::read_to_string(self.path("audit.log"))
-            .unwrap_or_default()
-            .lines()
+        let text = std::fs::read_to_string(self.path("audit.log")).unwrap_or_default();
+        complete_lines(&text)
             .map(|l| serde_json::from_str(l).expect("audit line is JSON"))
             .collect()
     }
@@ -174,6 +173,13 @@ impl Credgate {
         all.push_str(&curl(&[&format!("http://{}/admin/routes", self.admin)]).body);
         all
     }
+}
+
+/// The lines of `text` that have their newline. A file read while its writer is mid-`write`
+/// can end in part of a line: Linux makes a write visible to readers page by page, so a line
+/// that crosses a page boundary can be read half written.
+pub fn complete_lines(text: &str) -> std::str::Lines<'_> {
+    text[..text.rfind('\n').map_or(0, |end| end + 1)].lines()
 }
 
 fn wait_tcp(addr: SocketAddr) {
