@@ -23,6 +23,7 @@ pub mod config;
 mod counts;
 mod headers;
 mod held;
+mod key_name;
 pub mod live;
 pub mod offline;
 pub mod patterns;

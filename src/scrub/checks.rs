@@ -33,6 +33,11 @@ pub enum Check {
     /// upper-case and digits, and no path or key file's name (`private_key:
     /// /etc/letsencrypt/live/…/privkey.pem`) or placeholder.
     KeyMaterial,
+    /// A key under a name that says it is secret (`APP_KEY`, `ENCRYPTION_KEY`; see
+    /// `key_name`): mixing two of lower-case, upper-case and digits, and no path, key file's
+    /// name, resource name (`arn:aws:kms:…`, `projects/…/cryptoKeys/…`), URL, phrase or
+    /// placeholder.
+    NamedKey,
 }
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -175,6 +180,35 @@ fn abbreviated_key_holds_a_password(secret: &[u8], before: &[u8], key: (usize, u
         && !is_placeholder(secret)
 }
 
+/// Whether `v` is where a key is rather than the key: a directory, or a key file's name
+/// (`config/keys/signing-key.pem`).
+fn is_key_file(v: &[u8]) -> bool {
+    is_directory(v)
+        || [&b".pem"[..], b".key", b".der", b".p8", b".json"]
+            .iter()
+            .any(|e| v.ends_with(e))
+}
+
+/// Whether `v` names a key held by a service (a KMS key's ARN, alias or resource name) or is a
+/// URL: where a key is, not the key.
+fn is_resource_name(v: &[u8]) -> bool {
+    [
+        &b"arn:"[..],
+        b"alias/",
+        b"projects/",
+        b"https://",
+        b"http://",
+    ]
+    .iter()
+    .any(|p| v.starts_with(p))
+}
+
+/// Whether `v` is words and spaces (`put your unique phrase here`, a description): a key with
+/// spaces in it (a WordPress salt) has symbols between them.
+fn is_phrase(v: &[u8]) -> bool {
+    v.contains(&b' ') && v.iter().all(|b| b.is_ascii_alphanumeric() || *b == b' ')
+}
+
 /// Whether `v` is a path from a root, a home or the working directory (`/home/ci`, `~/src`,
 /// `./keys`, `C:\Users`).
 fn is_directory(v: &[u8]) -> bool {
@@ -254,13 +288,17 @@ pub fn passes(check: Check, secret: &[u8], before: &[u8], literal: bool) -> bool
             (before.last() == Some(&b'\'') || !is_reference(secret)) && !is_placeholder(secret)
         }
         Check::KeyMaterial => {
-            // A key file's name (`config/keys/signing-key.pem`) is where the key is.
-            let file = [&b".pem"[..], b".key", b".der", b".p8", b".json"]
-                .iter()
-                .any(|e| secret.ends_with(e));
             secret.len() >= 32
-                && !is_directory(secret)
-                && !file
+                && !is_key_file(secret)
+                && classes(secret) >= 2
+                && !is_placeholder(secret)
+        }
+        Check::NamedKey => {
+            !is_key_file(secret)
+                && !is_resource_name(secret)
+                && !is_phrase(secret)
+                // Two classes: no lower-case word, so `no_prose_or_placeholder`'s prose test
+                // would add nothing.
                 && classes(secret) >= 2
                 && !is_placeholder(secret)
         }

@@ -14,6 +14,7 @@ use super::assignment::{assigned, not_an_assignment, Assigned};
 use super::checks::{self, Check};
 use super::code;
 use super::held::Held;
+use super::key_name::names_a_key;
 use super::pem::pem;
 use super::plain_value::{self, Judged};
 use super::prefilter::{Candidates, Prefilter};
@@ -417,6 +418,12 @@ impl PatternSet {
             // tried first, and when it matches the keyword's own (costlier) regex never runs.
             let mut tried = None;
             if defer && rule.assignment {
+                // A named key's word is judged first: `_key` ends far more names than secrets'.
+                if rule.check == Check::NamedKey
+                    && !names_a_key(&hay[start.saturating_sub(LOOK_BEHIND - 1)..start])
+                {
+                    continue;
+                }
                 match assigned(hay, start, eof) {
                     Err(()) => return Verdict::NeedMore,
                     Ok(Assigned::Value(v)) if v < hay.len() => {

@@ -52,7 +52,7 @@ const PLACEHOLDER_PARTS: &[&str] = &[
     "xxxx",
     "...",
     "…",
-    // `<` and `>` alone (`<your-key>`) are found by `has_placeholder_part`.
+    // `<` and `>` (`<your-key>`) are found by `has_placeholder_part` (see `angle_bracketed`).
     "${",
     "{{",
     "%s",
@@ -151,8 +151,8 @@ fn word_at(t: &[u8], i: usize) -> u64 {
     }
 }
 
-/// Whether `t` holds one of the parts in `parts` (a bit per [`PLACEHOLDER_PARTS`] entry), or a
-/// `<` or `>`.
+/// Whether `t` holds one of the parts in `parts` (a bit per [`PLACEHOLDER_PARTS`] entry), or
+/// is [`angle_bracketed`].
 fn has_placeholder_part(t: &[u8], parts: u32) -> bool {
     for (i, pair) in t.chunks_exact(2).enumerate() {
         let k = usize::from(u16::from_le_bytes([pair[0], pair[1]]));
@@ -162,18 +162,32 @@ fn has_placeholder_part(t: &[u8], parts: u32) -> bool {
         }
     }
     // The last byte of an odd length is in no pair walked.
-    t.len() % 2 == 1 && matches!(t[t.len() - 1], b'<' | b'>')
+    t.len() % 2 == 1 && matches!(t[t.len() - 1], b'<' | b'>') && angle_bracketed(t)
+}
+
+/// Whether `t` has a `<` before a `>`, or begins with `<` or ends with `>`: a name to fill in
+/// (`<your-key>`, `sk_live_<key>`, `<API_KEY>`), a template (`<%= ENV['KEY'] %>`) or markup.
+/// One `<` or `>` amid other bytes is a generated password's or a WordPress salt's symbol
+/// (three in four of WordPress's 64-byte salts hold one). Out of line: random tokens hold
+/// neither.
+#[inline(never)]
+fn angle_bracketed(t: &[u8]) -> bool {
+    matches!(t.first(), Some(b'<')) || matches!(t.last(), Some(b'>')) || {
+        let open = memchr::memchr(b'<', t);
+        let close = memchr::memrchr(b'>', t);
+        matches!((open, close), (Some(o), Some(c)) if o < c)
+    }
 }
 
 /// Whether a part is found through the marked pair at `j` (an even offset): a `<` or `>` in
-/// it, a part starting at `j` (its first pair), a part of 3 bytes or more at `j - 1` (its
+/// it when `t` is [`angle_bracketed`], a part starting at `j` (its first pair), a part of 3 bytes or more at `j - 1` (its
 /// second pair), or a 2-byte part at `j + 1` (its first byte). Each is looked for only where
 /// the bytes around the pair are those of some part: a near miss such as `abcdef01` (the start
 /// of `abcdefgh`) compares one word, and a pair that is only another part's pair compares none.
 #[inline]
 fn part_near(t: &[u8], j: usize, parts: u32) -> bool {
     let (a, b) = (t[j], t[j + 1]);
-    if matches!(a, b'<' | b'>') || matches!(b, b'<' | b'>') {
+    if (matches!(a, b'<' | b'>') || matches!(b, b'<' | b'>')) && angle_bracketed(t) {
         return true;
     }
     let (a, b) = (usize::from(a), usize::from(b));

@@ -119,6 +119,7 @@ const fn keyed(
 
 mod command_line;
 mod extended;
+mod named_keys;
 mod named_value;
 mod services;
 mod wrapped;
@@ -137,6 +138,7 @@ const RULE_PARTS: &[&[RuleDef]] = &[
     wrapped::WRAPPED_RULES,
     command_line::COMMAND_LINE_RULES,
     extended::EXTENDED_RULES,
+    named_keys::NAMED_KEY_RULES,
     named_value::NAMED_VALUE_RULES,
 ];
 
@@ -587,7 +589,7 @@ const CORE_RULES: &[RuleDef] = &[
     keyword!(
         "secret",
         &["ecret", "ECRET"],
-        "secret(?:_?(?:(?:access_?)?key|text|string|binary))?",
+        "secret(?:_?(?:(?:access_?)?key(?:_?base)?|text|string|binary))?",
         "6",
         Check::NotPlaceholder
     ),

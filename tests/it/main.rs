@@ -16,6 +16,7 @@ mod scrub_command_lines;
 mod scrub_engine;
 mod scrub_formats;
 mod scrub_latency;
+mod scrub_named_keys;
 mod scrub_named_values;
 mod scrub_private_key_values;
 mod scrub_short_password_keys;

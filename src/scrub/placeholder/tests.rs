@@ -16,13 +16,24 @@ fn placeholders() {
         "xxxxxxxx",
         "${DB_PASS}",
         "<your-key>",
+        "sk_live_<key>",
+        "<%= ENV['API_KEY'] %>",
+        "<input",
+        "YOUR_KEY>",
         "changeme",
         "null",
         "EXAMPLE1",
     ] {
         assert!(is_placeholder(p.as_bytes()), "{p}");
     }
-    for s in ["s3cr3t-Value-9", "hunter22"] {
+    // One angle bracket amid other bytes is a symbol of the secret, or a `>` before a `<`.
+    for s in [
+        "s3cr3t-Value-9",
+        "hunter22",
+        "Qx|8f<tG-2!mZp#9@vLr^5sW&kN*7yB",
+        "Tr0ub>dor&3",
+        "aB3>x9<Qz",
+    ] {
         assert!(!is_placeholder(s.as_bytes()), "{s}");
     }
 }
@@ -64,9 +75,12 @@ fn lower8_lowercases_every_byte_in_every_lane() {
     }
 }
 
-/// Any part as a case-insensitive substring, or `<` / `>` anywhere.
+/// Any part as a case-insensitive substring, or a `<` before a `>`, or `<` first or `>` last.
 fn naive_has_part(t: &[u8]) -> bool {
-    t.iter().any(|b| matches!(b, b'<' | b'>'))
+    let opens = |i: usize| t[i] == b'<';
+    t.first() == Some(&b'<')
+        || t.last() == Some(&b'>')
+        || (0..t.len()).any(|i| opens(i) && t[i..].contains(&b'>'))
         || (0..t.len()).any(|i| {
             PLACEHOLDER_PARTS.iter().any(|p| {
                 t[i..].len() >= p.len() && t[i..i + p.len()].eq_ignore_ascii_case(p.as_bytes())
@@ -121,7 +135,7 @@ fn words_past_the_end_are_zero_padded() {
 #[test]
 fn parts_are_found_at_every_offset_and_in_any_case() {
     let token = "Zx81Kq0PLm3N7vBt2YwR5";
-    for part in PLACEHOLDER_PARTS.iter().chain(&["<", ">"]) {
+    for part in PLACEHOLDER_PARTS.iter().chain(&["<key>", "<>"]) {
         for at in 0..=token.len() {
             for upper in [false, true] {
                 let p = if upper {

@@ -181,6 +181,7 @@ fn long_value_rules_bound_their_values_at_keyword_value_max() {
         [
             "api_key",
             "bearer_token",
+            "key",
             "password",
             "private_key",
             "secret",

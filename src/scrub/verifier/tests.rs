@@ -52,7 +52,7 @@ fn every_unbounded_regex_walks_within_the_cache_budget() {
             .build(long);
         assert!(fits.is_ok(), "{kind}");
     }
-    assert_eq!(long_verifiers().len(), 6);
+    assert_eq!(long_verifiers().len(), 7);
 }
 
 /// The unbounded regex of every `Keyword` rule, in [`long_verifiers`]' order.
@@ -190,7 +190,7 @@ fn every_form_of_assignment_has_its_value_found_from_opener_and_closer() {
         format!("password','{value}']"),
     ];
     let all = keyword_verifiers();
-    assert_eq!(all.len(), 5, "every keyword rule has openers");
+    assert_eq!(all.len(), 6, "every keyword rule has openers");
     let password = all.iter().find(|v| v.kind == "password").unwrap();
     assert_found_from_openers(password, &forms, value);
     // The abbreviated keys (`DB_PASS`, `Pwd=`), in the same forms.
