@@ -180,8 +180,8 @@ fn angle_bracketed(t: &[u8]) -> bool {
 }
 
 /// Whether a part is found through the marked pair at `j` (an even offset): a `<` or `>` in
-/// it when `t` is [`angle_bracketed`], a part starting at `j` (its first pair), a part of 3 bytes or more at `j - 1` (its
-/// second pair), or a 2-byte part at `j + 1` (its first byte). Each is looked for only where
+/// it when `t` is [`angle_bracketed`], a part starting at `j` (its first pair), a part of 3
+/// bytes or more at `j - 1` (its second pair), or a 2-byte part at `j + 1` (its first byte). Each is looked for only where
 /// the bytes around the pair are those of some part: a near miss such as `abcdef01` (the start
 /// of `abcdefgh`) compares one word, and a pair that is only another part's pair compares none.
 #[inline]
