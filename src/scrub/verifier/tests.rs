@@ -119,35 +119,33 @@ fn named_verifiers() -> &'static [KeywordVerifiers] {
 fn verifiers_with_openers(
     pick: fn(&Verify) -> Option<(&'static str, &'static str, &'static str)>,
 ) -> Vec<KeywordVerifiers> {
-    {
-        DEFAULT_RULES
-            .iter()
-            .filter_map(|r| {
-                let (bounded, long, openers) = pick(&r.verify)?;
-                let regex = || match compile_regex(bounded).unwrap() {
-                    (Verifier::Regex(rv), max) => (rv, max),
-                    _ => panic!(
-                        "{}: a keyword rule's bounded regex is no direct matcher",
-                        r.kind
-                    ),
-                };
-                let with_openers = |mut rv: RegexVerifier| {
-                    rv.capture_forms_with(openers)
-                        .unwrap_or_else(|e| panic!("{}: {e}", r.kind));
-                    rv
-                };
-                let ((with, max), (without, _)) = (regex(), regex());
-                Some(KeywordVerifiers {
-                    kind: r.kind,
-                    with: with_openers(with),
-                    without,
-                    max,
-                    long_with: with_openers(RegexVerifier::unbounded(long).unwrap()),
-                    long_without: RegexVerifier::unbounded(long).unwrap(),
-                })
+    DEFAULT_RULES
+        .iter()
+        .filter_map(|r| {
+            let (bounded, long, openers) = pick(&r.verify)?;
+            let regex = || match compile_regex(bounded).unwrap() {
+                (Verifier::Regex(rv), max) => (rv, max),
+                _ => panic!(
+                    "{}: a keyword rule's bounded regex is no direct matcher",
+                    r.kind
+                ),
+            };
+            let with_openers = |mut rv: RegexVerifier| {
+                rv.capture_forms_with(openers)
+                    .unwrap_or_else(|e| panic!("{}: {e}", r.kind));
+                rv
+            };
+            let ((with, max), (without, _)) = (regex(), regex());
+            Some(KeywordVerifiers {
+                kind: r.kind,
+                with: with_openers(with),
+                without,
+                max,
+                long_with: with_openers(RegexVerifier::unbounded(long).unwrap()),
+                long_without: RegexVerifier::unbounded(long).unwrap(),
             })
-            .collect()
-    }
+        })
+        .collect()
 }
 
 /// The match over all of `hay` and its secret, with a fresh cache.
@@ -205,6 +203,19 @@ fn every_form_of_assignment_has_its_value_found_from_opener_and_closer() {
         })
         .collect();
     assert_found_from_openers(password, &short, value);
+    // The named keys (`APP_KEY`), whose regex starts at `_key`, in the same forms.
+    let key = all.iter().find(|v| v.kind == "key").unwrap();
+    let named: Vec<String> = forms
+        .iter()
+        .map(|f| {
+            f.replace("passphrase", "_key")
+                .replace("password", "_key")
+                .replace("PASSWORD", "_KEY")
+                .replace("passwd", "_key")
+                .replace("Password", "_Key")
+        })
+        .collect();
+    assert_found_from_openers(key, &named, value);
 }
 
 /// `value`, in each of `forms`, is what the general search finds and what `v`'s openers and
