@@ -192,30 +192,26 @@ fn every_form_of_assignment_has_its_value_found_from_opener_and_closer() {
     let password = all.iter().find(|v| v.kind == "password").unwrap();
     assert_found_from_openers(password, &forms, value);
     // The abbreviated keys (`DB_PASS`, `Pwd=`), in the same forms.
-    let short: Vec<String> = forms
-        .iter()
-        .map(|f| {
-            f.replace("passphrase", "pass")
-                .replace("password", "pass")
-                .replace("PASSWORD", "PWD")
-                .replace("passwd", "pwd")
-                .replace("Password", "Pass")
-        })
-        .collect();
+    let short = renamed(&forms, ["pass", "pass", "PWD", "pwd", "Pass"]);
     assert_found_from_openers(password, &short, value);
     // The named keys (`APP_KEY`), whose regex starts at `_key`, in the same forms.
     let key = all.iter().find(|v| v.kind == "key").unwrap();
-    let named: Vec<String> = forms
+    let named = renamed(&forms, ["_key", "_key", "_KEY", "_key", "_Key"]);
+    assert_found_from_openers(key, &named, value);
+}
+
+/// `forms` with their keys `passphrase`, `password`, `PASSWORD`, `passwd` and `Password`
+/// replaced by `keys`, in that order.
+fn renamed(forms: &[String], keys: [&str; 5]) -> Vec<String> {
+    let from = ["passphrase", "password", "PASSWORD", "passwd", "Password"];
+    forms
         .iter()
         .map(|f| {
-            f.replace("passphrase", "_key")
-                .replace("password", "_key")
-                .replace("PASSWORD", "_KEY")
-                .replace("passwd", "_key")
-                .replace("Password", "_Key")
+            from.iter()
+                .zip(keys)
+                .fold(f.clone(), |f, (from, to)| f.replace(from, to))
         })
-        .collect();
-    assert_found_from_openers(key, &named, value);
+        .collect()
 }
 
 /// `value`, in each of `forms`, is what the general search finds and what `v`'s openers and
