@@ -84,6 +84,8 @@ const NEGATIVES: &[&str] = &[
     r#"{"encryption_key": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"}"#,
     "encryption_key: projects/p1/locations/global/keyRings/r1/cryptoKeys/k1\n",
     r#"{"license_key_url": "https://example.com/licenses/ABC123def456"}"#,
+    r#"{"encryption_key": "https://vault.internal:8200/v1/transit/keys/App-2024"}"#,
+    r#"{"encryption_key": "alias/Prod-App-Key-2024"}"#,
     // Words, references and placeholders.
     "app_key: com.example.myapp.production\n",
     r#"{"master_key": "Rotated by the Platform team in 2024"}"#,
