@@ -58,6 +58,23 @@ const POSITIVES: &[(&str, &str, &str)] = &[
         "Ses5ionKeyValue-8f3k2m9q",
         "key",
     ),
+    // The same keys as a setting's name and value (`rules/named_value.rs`): a Kubernetes
+    // container's `env`, an ECS task definition's `environment`, in YAML as kubectl writes it.
+    (
+        r#"{"env":[{"name":"APP_KEY","value":"base64:Zm9vYmFyMTIzNDU2Nzg5MGFiY2RlZmdoaWprbA=="}]}"#,
+        "base64:Zm9vYmFyMTIzNDU2Nzg5MGFiY2RlZmdoaWprbA==",
+        "key",
+    ),
+    (
+        r#"{"environment": [{"name": "SIGNING_KEY", "value": "sK7mQ2vR9xL4pN8bW3cF6hJ1"}]}"#,
+        "sK7mQ2vR9xL4pN8bW3cF6hJ1",
+        "key",
+    ),
+    (
+        "        env:\n        - name: MASTER_KEY\n          value: Mk9Qw2Er7Ty4Ui8Op3As6Df1\n",
+        "Mk9Qw2Er7Ty4Ui8Op3As6Df1",
+        "key",
+    ),
     (
         "DB_PASSWORD=\"Tr0ub>dor&3x\"\n",
         "Tr0ub>dor&3x",
@@ -75,6 +92,10 @@ const NEGATIVES: &[&str] = &[
     r#"{"partition_key": "customer_id_2024", "sort_key": "created_at_v2"}"#,
     r#"{"idempotency_key": "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6"}"#,
     r#"{"cache_key": "user:1234:profile:v2"}"#,
+    // A setting named for a key that holds no secret, or whose value is a reference.
+    r#"{"name":"PARTITION_KEY","value":"tenant_id_and_region_2024"}"#,
+    r#"{"name":"APP_KEY","valueFrom":{"secretKeyRef":{"name":"app","key":"APP_KEY"}}}"#,
+    r#"{"name":"ENCRYPTION_KEY","value":"$(ENCRYPTION_KEY_FROM_VAULT)"}"#,
     r#"{"Tags": [{"Key": "Environment", "Value": "production-2024"}]}"#,
     "<Contents><Key>photos/2024/IMG_0001.jpg</Key><Size>12</Size></Contents>",
     r#"{"public_key": "AAAAC3NzaC1lZDI1NTE5AAAAIGs5bWKm3r2JkWvJbRZbP0vQz9aXqUdL8cE4nT1yF2hB"}"#,

@@ -200,4 +200,7 @@ pub const NAMED_VALUE_RULES: &[RuleDef] = &[
     ),
     named_value_rule!("api_key", "api[_-]?key", "8", Check::NotPlaceholder),
     named_value_rule!("token", "token", "12", Check::TokenAssignment),
+    // The `key` rule's (`named_keys.rs`): tried only where its name judge took the word
+    // before `_key` (`APP_KEY`, not `PARTITION_KEY`).
+    named_value_rule!("key", "_key", "16", Check::NamedKey),
 ];
