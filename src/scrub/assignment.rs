@@ -141,10 +141,14 @@ pub fn assigned(hay: &[u8], start: usize, eof: bool) -> Result<Assigned, ()> {
     let Some(mut i) = separator(i)? else {
         let after_quote = i;
         if quoted {
-            // `"--password", "…"`: a long option and its value in an argument list.
+            // `"--password", "…"`: a long option and its value in an argument list; PHP's
+            // `define( 'DB_PASSWORD', '…' )`.
             let next = blanks(i)?;
-            if at(next)? == Some(b',') && long_option(hay, start) {
-                let v = blanks(next + 1)?;
+            if at(next)? == Some(b',') && argument_list(hay, start) {
+                let mut v = next + 1;
+                while v - next <= ARGUMENT_BLANKS && matches!(at(v)?, Some(b' ' | b'\t')) {
+                    v += 1;
+                }
                 return Ok(value(matches!(at(v)?, Some(b'"' | b'\'')).then_some(v + 1)));
             }
             // `key="SmtpPassword" value="…"`: an XML element's attribute pair.
@@ -403,9 +407,50 @@ pub fn not_an_assignment(hay: &[u8], start: usize) -> bool {
         || (at(i) == Some(b'>') && i == key_end && !opens_a_tag(hay, start));
     // `--password Xy7…`: a blank after a long option's name; `"--password", "…"`: its
     // string and the next in an argument list.
-    let option_value = matches!(at(key_end), Some(b' ' | b'\t')) || (quoted && at(i) == Some(b','));
-    ruled_out && !(option_value && long_option(hay, start))
+    let option_value = matches!(at(key_end), Some(b' ' | b'\t'));
+    let argument = quoted && at(i) == Some(b',');
+    ruled_out && !(option_value && long_option(hay, start) || argument && argument_list(hay, start))
 }
+
+/// The most blanks between an argument list's comma and the value's quote: WordPress aligns
+/// its `define`s' values with up to nine (`define( 'AUTH_KEY',         '…' )`).
+const ARGUMENT_BLANKS: usize = 16;
+
+/// Whether the quoted key starting at `start` is followed by its value as the next string of
+/// an argument list: the key is a long option's name (`"--password", "…"`), or PHP's constant's
+/// (`define( 'DB_PASSWORD', '…' )`, a `wp-config.php`). Elsewhere a string after a key's string
+/// is a list's next item (`["password", "email"]`), no value. Looks at most [`LOOK_BEHIND`]
+/// bytes before the anchor, as every verdict may.
+#[inline(never)]
+pub fn argument_list(hay: &[u8], start: usize) -> bool {
+    long_option(hay, start) || php_define(&hay[start.saturating_sub(LOOK_BEHIND - 1)..start])
+}
+
+/// Whether `before` (the bytes before a key) ends with `define(`, blanks, a quote and the
+/// name's words before the key (`define( 'DB_`, `define("AUTH`); PHP's function names are
+/// case-blind.
+fn php_define(before: &[u8]) -> bool {
+    let name = before.iter().rev().take_while(|b| is_key_byte(**b)).count();
+    let Some((&quote, rest)) = before[..before.len() - name].split_last() else {
+        return false;
+    };
+    let blanks = rest
+        .iter()
+        .rev()
+        .take_while(|b| matches!(b, b' ' | b'\t'))
+        .count();
+    let rest = &rest[..rest.len() - blanks];
+    matches!(quote, b'"' | b'\'')
+        && rest.len() >= PHP_DEFINE.len()
+        && rest[rest.len() - PHP_DEFINE.len()..].eq_ignore_ascii_case(PHP_DEFINE)
+        && rest
+            .len()
+            .checked_sub(PHP_DEFINE.len() + 1)
+            .is_none_or(|p| !is_key_byte(rest[p]))
+}
+
+/// PHP's call that defines a constant, up to its parenthesis.
+const PHP_DEFINE: &[u8] = b"define(";
 
 /// A byte of a long option's name (`--client-secret`): a letter, a digit or `-`.
 fn is_option_byte(b: u8) -> bool {

@@ -18,6 +18,7 @@ mod scrub_formats;
 mod scrub_latency;
 mod scrub_named_keys;
 mod scrub_named_values;
+mod scrub_php_define;
 mod scrub_private_key_values;
 mod scrub_short_password_keys;
 mod scrubbing;

@@ -215,6 +215,44 @@ fn a_long_option_is_an_assignment() {
     }
 }
 
+/// A key's string followed by a comma and another string is an assignment as PHP's constant
+/// (`define( 'DB_PASSWORD', '…' )`), with up to 16 blanks before the value, as WordPress aligns
+/// its keys'; not as another call's arguments or a list's next item.
+#[test]
+fn a_php_constant_is_an_assignment() {
+    // (bytes, the rule's key in them, the value's first bytes or none)
+    for (hay, key, value) in [
+        ("define( 'DB_PASSWORD', 'Xy7k' );", "PASSWORD", Some("Xy7k")),
+        ("define('DB_PASSWORD','Xy7k');", "PASSWORD", Some("Xy7k")),
+        ("DEFINE(\"password\", \"Xy7k\");", "password", Some("Xy7k")),
+        (
+            "define( 'AUTH_KEY',         'Xy7k' );",
+            "_KEY",
+            Some("Xy7k"),
+        ),
+        ("define( 'NONCE_KEY',\t\t'Xy7k' );", "_KEY", Some("Xy7k")),
+        (
+            "Config::define('API_TOKEN', 'Xy7k');",
+            "TOKEN",
+            Some("Xy7k"),
+        ),
+        // 17 blanks: more than any alignment.
+        ("define('AUTH_KEY',                 'Xy7k');", "_KEY", None),
+        ("undefine('DB_PASSWORD', 'Xy7k');", "PASSWORD", None),
+        ("redefine( 'DB_PASSWORD', 'Xy7k' );", "PASSWORD", None),
+        ("$form->add('password', 'Xy7k');", "password", None),
+        ("define( 'DB_PASSWORD', getenv('X') );", "PASSWORD", None),
+        ("define DB_PASSWORD, 'Xy7k'", "PASSWORD", None),
+    ] {
+        let start = hay.find(key).unwrap();
+        let found = assignment_value(hay.as_bytes(), start, true).unwrap();
+        assert_eq!(found.map(|v| &hay[v..v + 4]), value, "{hay}");
+        if value.is_some() {
+            assert!(!not_an_assignment(hay.as_bytes(), start), "{hay}");
+        }
+    }
+}
+
 /// A key is taken for a named value's (`Assigned::Named`) wherever its rule's regex matches,
 /// and never turned down before the bytes that rule it out have come: at every length of the
 /// bytes, a match of the whole is waited for or taken. Prose and plain assignments are not.

@@ -169,7 +169,7 @@ macro_rules! openers {
     () => {
         concat!(
             r#"(?:\\(?:["'][ \t]{0,4}(?:(?:=>?|:)[ \t]{0,4}(?:\\"|["']?)|value[ \t]{0,4}=[ \t]{0,4}\\["'])|u003[eE])"#,
-            r#"|["'][ \t]{0,4}(?:(?:=>?|:)[ \t]{0,4}(?:\\"|["']?)|value[ \t]{0,4}=[ \t]{0,4}["']|,[ \t]{0,4}["'])"#,
+            r#"|["'][ \t]{0,4}(?:(?:=>?|:)[ \t]{0,4}(?:\\"|["']?)|value[ \t]{0,4}=[ \t]{0,4}["']|,[ \t]{0,16}["'])"#,
             r#"|(?:=>?|:)[ \t]{0,4}(?:\\"|["']?)"#,
             r#"|[ \t]{1,4}(?:(?:=>?|:)[ \t]{0,4})?(?:\\"|["']?)"#,
             "|>",
@@ -224,8 +224,10 @@ macro_rules! assignment {
             $delim,
             ")",
             // The same as the next string of an argument list (`"args": ["--password",
-            // "…"]` in a container's spec, `docker inspect`'s `Args`).
-            r#"|["'][ \t]{0,4},[ \t]{0,4}(?:"#,
+            // "…"]` in a container's spec, `docker inspect`'s `Args`), and PHP's constants
+            // (`define( 'AUTH_KEY',         '…' )`: WordPress aligns its values with up to
+            // nine blanks), which `assignment::argument_list` looks for before the key.
+            r#"|["'][ \t]{0,4},[ \t]{0,16}(?:"#,
             quoted_values!($reps, $dq, $sq),
             ")",
             // XML inside a JSON string as Go writes it by default: `\u003cKey\u003evalue\u003c/`.
