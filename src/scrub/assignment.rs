@@ -417,19 +417,20 @@ pub fn not_an_assignment(hay: &[u8], start: usize) -> bool {
 const ARGUMENT_BLANKS: usize = 16;
 
 /// Whether the quoted key starting at `start` is followed by its value as the next string of
-/// an argument list: the key is a long option's name (`"--password", "…"`), or PHP's constant's
-/// (`define( 'DB_PASSWORD', '…' )`, a `wp-config.php`). Elsewhere a string after a key's string
-/// is a list's next item (`["password", "email"]`), no value. Looks at most [`LOOK_BEHIND`]
-/// bytes before the anchor, as every verdict may.
+/// an argument list: the key is a long option's name (`"--password", "…"`), or a setting's
+/// that a call defines or reads with a default ([`setting_call`]). Elsewhere a string after a
+/// key's string is a list's next item (`["password", "email"]`) or another call's argument
+/// (`$form->add('password', 'Password')`), no value. Looks at most [`LOOK_BEHIND`] bytes
+/// before the anchor, as every verdict may.
 #[inline(never)]
 pub fn argument_list(hay: &[u8], start: usize) -> bool {
-    long_option(hay, start) || php_define(&hay[start.saturating_sub(LOOK_BEHIND - 1)..start])
+    long_option(hay, start) || setting_call(&hay[start.saturating_sub(LOOK_BEHIND - 1)..start])
 }
 
-/// Whether `before` (the bytes before a key) ends with `define(`, blanks, a quote and the
-/// name's words before the key (`define( 'DB_`, `define("AUTH`); PHP's function names are
-/// case-blind.
-fn php_define(before: &[u8]) -> bool {
+/// Whether `before` (the bytes before a key) ends with one of [`SETTING_CALLS`], its `(`,
+/// blanks, a quote and the name's words before the key: `define( 'DB_`, `os.getenv("DB_`,
+/// `env('APP`.
+fn setting_call(before: &[u8]) -> bool {
     let name = before.iter().rev().take_while(|b| is_key_byte(**b)).count();
     let Some((&quote, rest)) = before[..before.len() - name].split_last() else {
         return false;
@@ -439,18 +440,37 @@ fn php_define(before: &[u8]) -> bool {
         .rev()
         .take_while(|b| matches!(b, b' ' | b'\t'))
         .count();
-    let rest = &rest[..rest.len() - blanks];
+    let Some((&b'(', rest)) = rest[..rest.len() - blanks].split_last() else {
+        return false;
+    };
+    let call = rest.iter().rev().take_while(|b| is_key_byte(**b)).count();
+    let call = &rest[rest.len() - call..];
     matches!(quote, b'"' | b'\'')
-        && rest.len() >= PHP_DEFINE.len()
-        && rest[rest.len() - PHP_DEFINE.len()..].eq_ignore_ascii_case(PHP_DEFINE)
-        && rest
-            .len()
-            .checked_sub(PHP_DEFINE.len() + 1)
-            .is_none_or(|p| !is_key_byte(rest[p]))
+        && SETTING_CALLS.iter().any(|&(c, dotted)| {
+            call.eq_ignore_ascii_case(c)
+                || dotted
+                    && call.len() > c.len()
+                    && call[call.len() - c.len() - 1] == b'.'
+                    && call[call.len() - c.len()..].eq_ignore_ascii_case(c)
+        })
 }
 
-/// PHP's call that defines a constant, up to its parenthesis.
-const PHP_DEFINE: &[u8] = b"define(";
+/// Calls whose first two arguments are a setting's name and its value: PHP's constants
+/// (`define( 'DB_PASSWORD', '…' )`, WordPress's `wp-config.php`), and a default for an
+/// environment variable, which is where a fallback secret is written into code: Python's
+/// `os.getenv`, `os.environ.get` and `os.environ.setdefault` (Django's
+/// `SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "…")`), Ruby's `ENV.fetch` and Laravel's
+/// `env('APP_KEY', '…')`. With whether the name may end a dotted path (`os.getenv`), else it
+/// must be the whole call's (`env`, not `dotenv`'s or any object's `.env(`). Compared
+/// case-blind, as PHP's function names are.
+const SETTING_CALLS: &[(&[u8], bool)] = &[
+    (b"define", false),
+    (b"getenv", true),
+    (b"environ.get", true),
+    (b"environ.setdefault", true),
+    (b"ENV.fetch", false),
+    (b"env", false),
+];
 
 /// A byte of a long option's name (`--client-secret`): a letter, a digit or `-`.
 fn is_option_byte(b: u8) -> bool {

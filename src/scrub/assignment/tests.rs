@@ -217,9 +217,10 @@ fn a_long_option_is_an_assignment() {
 
 /// A key's string followed by a comma and another string is an assignment as PHP's constant
 /// (`define( 'DB_PASSWORD', '…' )`), with up to 16 blanks before the value, as WordPress aligns
-/// its keys'; not as another call's arguments or a list's next item.
+/// its keys', and as an environment variable's default; not as another call's arguments or a
+/// list's next item.
 #[test]
-fn a_php_constant_is_an_assignment() {
+fn a_setting_call_is_an_assignment() {
     // (bytes, the rule's key in them, the value's first bytes or none)
     for (hay, key, value) in [
         ("define( 'DB_PASSWORD', 'Xy7k' );", "PASSWORD", Some("Xy7k")),
@@ -243,6 +244,31 @@ fn a_php_constant_is_an_assignment() {
         ("$form->add('password', 'Xy7k');", "password", None),
         ("define( 'DB_PASSWORD', getenv('X') );", "PASSWORD", None),
         ("define DB_PASSWORD, 'Xy7k'", "PASSWORD", None),
+        // Defaults for environment variables.
+        (
+            "SECRET_KEY = os.environ.get('DJANGO_SECRET_KEY', 'Xy7k')",
+            "SECRET_KEY'",
+            Some("Xy7k"),
+        ),
+        (
+            "os.getenv(\"DB_PASSWORD\", \"Xy7k\")",
+            "PASSWORD",
+            Some("Xy7k"),
+        ),
+        (
+            "os.environ.setdefault('API_TOKEN', 'Xy7k')",
+            "TOKEN",
+            Some("Xy7k"),
+        ),
+        (
+            "ENV.fetch(\"STRIPE_SECRET\", \"Xy7k\")",
+            "SECRET",
+            Some("Xy7k"),
+        ),
+        ("'key' => env('APP_KEY', 'Xy7k'),", "_KEY", Some("Xy7k")),
+        ("dotenv('APP_KEY', 'Xy7k')", "_KEY", None),
+        ("self.env('APP_KEY', 'Xy7k')", "_KEY", None),
+        ("requests.get('password', 'Xy7k')", "password", None),
     ] {
         let start = hay.find(key).unwrap();
         let found = assignment_value(hay.as_bytes(), start, true).unwrap();

@@ -1,6 +1,9 @@
-//! PHP's constants as settings (`define( 'DB_PASSWORD', '…' )`): WordPress's `wp-config.php`
-//! holds its database password and its eight keys and salts this way, and so do many PHP
-//! applications' configs. The key's string and the value's are an argument list's two strings
+//! Settings given to a call as its first two arguments: PHP's constants
+//! (`define( 'DB_PASSWORD', '…' )`; WordPress's `wp-config.php` holds its database password and
+//! its eight keys and salts this way, and so do many PHP applications' configs), and an
+//! environment variable's default, where a fallback secret is written into code (Django's
+//! `os.environ.get("DJANGO_SECRET_KEY", "…")`, `os.getenv`, Ruby's `ENV.fetch`, Laravel's
+//! `env('APP_KEY', '…')`). The key's string and the value's are an argument list's two strings
 //! (`assignment::argument_list`), aligned with blanks as WordPress writes them. Each secret is
 //! redacted by the default packs with nothing around it, and at every cut; WordPress's sample
 //! values, other calls' argument lists and a list's next string pass.
@@ -43,6 +46,26 @@ const POSITIVES: &[(&str, &str, &str)] = &[
         "4f9e2c7b1a8d3e6f0c5b9a2d7e1f4c8b-us21",
         "api_key",
     ),
+    (
+        "SECRET_KEY = os.environ.get(\"DJANGO_SECRET_KEY\", \"k3$Vw9!qZr2xLm7pT4bN8cY1hJ6sD0gF\")\n",
+        "k3$Vw9!qZr2xLm7pT4bN8cY1hJ6sD0gF",
+        "secret",
+    ),
+    (
+        "password = os.getenv('DB_PASSWORD', 'Pg7Lq2Wz9Kx4')\n",
+        "Pg7Lq2Wz9Kx4",
+        "password",
+    ),
+    (
+        "Stripe.api_key = ENV.fetch(\"STRIPE_API_KEY\", \"rk9Qw2Er7Ty4Ui8Op3As6Df1\")\n",
+        "rk9Qw2Er7Ty4Ui8Op3As6Df1",
+        "api_key",
+    ),
+    (
+        "    'key' => env('APP_KEY', 'base64:Zm9vYmFyMTIzNDU2Nzg5MGFiY2RlZmdoaWprbA=='),\n",
+        "base64:Zm9vYmFyMTIzNDU2Nzg5MGFiY2RlZmdoaWprbA==",
+        "key",
+    ),
 ];
 
 const NEGATIVES: &[&str] = &[
@@ -56,10 +79,14 @@ const NEGATIVES: &[&str] = &[
     // A constant read, not defined.
     "$db = new PDO($dsn, DB_USER, DB_PASSWORD);",
     "define( 'DB_PASSWORD', getenv('DB_PASSWORD') );",
+    // Defaults that are no secret.
+    "password = os.getenv('DB_PASSWORD', '')\n",
+    "SECRET_KEY = os.environ.get('DJANGO_SECRET_KEY', 'changeme')\n",
+    "token = os.environ.get('API_TOKEN', None)\n",
 ];
 
 #[test]
-fn each_defined_secret_is_redacted_and_nothing_around_it() {
+fn each_secret_given_to_a_setting_call_is_redacted_and_nothing_around_it() {
     let live = Arc::new(LiveSet::empty());
     for (text, secret, kind) in POSITIVES {
         assert_redacted_once(&ScrubPolicy::default(), &live, text, secret, kind);
