@@ -141,8 +141,8 @@ pub fn assigned(hay: &[u8], start: usize, eof: bool) -> Result<Assigned, ()> {
     let Some(mut i) = separator(i)? else {
         let after_quote = i;
         if quoted {
-            // `"--password", "…"`: a long option and its value in an argument list; PHP's
-            // `define( 'DB_PASSWORD', '…' )`.
+            // `"--password", "…"`: a long option and its value in an argument list; a
+            // setting's name and value given to a call (`define( 'DB_PASSWORD', '…' )`).
             let next = blanks(i)?;
             if at(next)? == Some(b',') && argument_list(hay, start) {
                 let mut v = next + 1;
@@ -405,8 +405,8 @@ pub fn not_an_assignment(hay: &[u8], start: usize) -> bool {
     }
     let ruled_out = at(i).is_some_and(|b| !matches!(b, b'=' | b':' | b'>'))
         || (at(i) == Some(b'>') && i == key_end && !opens_a_tag(hay, start));
-    // `--password Xy7…`: a blank after a long option's name; `"--password", "…"`: its
-    // string and the next in an argument list.
+    // `--password Xy7…`: a blank after a long option's name; `"--password", "…"` and
+    // `define('DB_PASSWORD', '…')`: the key's string and the next in an argument list.
     let option_value = matches!(at(key_end), Some(b' ' | b'\t'));
     let argument = quoted && at(i) == Some(b',');
     ruled_out && !(option_value && long_option(hay, start) || argument && argument_list(hay, start))

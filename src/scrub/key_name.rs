@@ -1,8 +1,9 @@
 //! Which names of the form `<word>_KEY` / `<word>_key` hold a secret key: `APP_KEY`
 //! (Laravel's encryption key), `ENCRYPTION_KEY`, `MASTER_KEY` (Parse, Meilisearch),
-//! `SIGNING_KEY`, `HMAC_KEY`, `SESSION_KEY`, WordPress's `AUTH_KEY` and `NONCE_KEY` as its
-//! container image takes them (`WORDPRESS_AUTH_KEY=`; `wp-config.php`'s `define('AUTH_KEY',
-//! '…')` is no form the keyword rules read), `NEW_RELIC_LICENSE_KEY`. `_key` ends far more names that hold no secret (`partition_key`,
+//! `SIGNING_KEY`, `HMAC_KEY`, `SESSION_KEY`, WordPress's four keys (`AUTH_KEY`,
+//! `SECURE_AUTH_KEY`, `LOGGED_IN_KEY`, `NONCE_KEY`) as its container image takes them
+//! (`WORDPRESS_AUTH_KEY=`) and as `wp-config.php` defines them (`define( 'AUTH_KEY', '…' )`),
+//! `NEW_RELIC_LICENSE_KEY`. `_key` ends far more names that hold no secret (`partition_key`,
 //! `cache_key`, `idempotency_key`, `public_key`), so the word before it must be one of a list,
 //! as detect-secrets' keyword list does it, rather than any word with a random-looking value
 //! as gitleaks' generic rule does: an idempotency key or an object key is as random as a
@@ -68,6 +69,19 @@ pub fn names_a_key(before: &[u8]) -> bool {
         word = &word[cap..];
     }
     word.len() <= LONGEST && KEY_WORDS.iter().any(|w| w.eq_ignore_ascii_case(word))
+        || word.eq_ignore_ascii_case(b"in") && logged_in(&before[..before.len() - letters])
+}
+
+/// Whether `before` (the bytes before `IN_KEY`) ends with WordPress's `LOGGED_`: `in` alone
+/// ends more names than keys'.
+fn logged_in(before: &[u8]) -> bool {
+    const LOGGED: &[u8] = b"logged_";
+    before.len() >= LOGGED.len()
+        && before[before.len() - LOGGED.len()..].eq_ignore_ascii_case(LOGGED)
+        && before
+            .len()
+            .checked_sub(LOGGED.len() + 1)
+            .is_none_or(|p| !before[p].is_ascii_alphanumeric())
 }
 
 #[cfg(test)]
@@ -88,6 +102,8 @@ mod tests {
             ("{\"signing", true),
             ("  hmac", true),
             ("Session", true),
+            ("define( 'LOGGED_IN", true),
+            ("WORDPRESS_LOGGED_IN", true),
             // Names whose key is no secret, or is another rule's.
             ("", false),
             ("\"", false),
@@ -105,6 +121,9 @@ mod tests {
             ("GRANDMASTER", false),
             ("unencryption", false),
             ("dbencryption", false),
+            ("SIGN_IN", false),
+            ("IN", false),
+            ("NOTLOGGED_IN", false),
         ] {
             assert_eq!(names_a_key(before.as_bytes()), named, "{before:?}");
         }

@@ -37,6 +37,11 @@ const POSITIVES: &[(&str, &str, &str)] = &[
         "key",
     ),
     (
+        "define( 'LOGGED_IN_KEY',    'Lg7@pQ2!zX9#wR4$vN8%kT1^mB5&cY3*hJ6(fD0)sA' );\n",
+        "Lg7@pQ2!zX9#wR4$vN8%kT1^mB5&cY3*hJ6(fD0)sA",
+        "key",
+    ),
+    (
         "DEFINE(\"STRIPE_SECRET\", \"Wq7Rt2Yp9Lm4Xz8N\");",
         "Wq7Rt2Yp9Lm4Xz8N",
         "secret",

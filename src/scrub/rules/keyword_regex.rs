@@ -224,9 +224,10 @@ macro_rules! assignment {
             $delim,
             ")",
             // The same as the next string of an argument list (`"args": ["--password",
-            // "…"]` in a container's spec, `docker inspect`'s `Args`), and PHP's constants
-            // (`define( 'AUTH_KEY',         '…' )`: WordPress aligns its values with up to
-            // nine blanks), which `assignment::argument_list` looks for before the key.
+            // "…"]` in a container's spec, `docker inspect`'s `Args`), and a setting's name
+            // and value given to a call (`define( 'AUTH_KEY',         '…' )`, where WordPress
+            // aligns its values with up to nine blanks; `os.getenv("DB_PASSWORD", "…")`),
+            // which `assignment::argument_list` looks for before the key.
             r#"|["'][ \t]{0,4},[ \t]{0,16}(?:"#,
             quoted_values!($reps, $dq, $sq),
             ")",
